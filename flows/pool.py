@@ -1,0 +1,90 @@
+"""Worker processes for the CPU-bound steps, with crash isolation.
+
+A ``spawn`` pool keeps prefect out of the workers (a forked worker would inherit it): they import
+only ``tasks``. A worker that dies (segfault, OOM kill) breaks the whole executor; the pool is
+then rebuilt and the batch split in halves until the input that kills a worker is alone, so that
+one input is recorded as ``worker_crash`` and every other input still gets processed.
+"""
+
+import multiprocessing
+import threading
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from types import TracebackType
+
+from tasks.errors import WorkerCrashed
+from tasks.models import BatchResult, Failure, InputRef, ItemResult
+from tasks.pipeline import PipelineOptions, process_batch, warm_up
+
+_POOLS: dict[str, "WorkerPool"] = {}
+
+
+class WorkerPool:
+    """A process pool registered under a key, so Prefect task wrappers can find it by name."""
+
+    def __init__(self, workers: int, options: PipelineOptions) -> None:
+        self.workers = workers
+        self.options = options
+        self.key = uuid.uuid4().hex
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+
+    def __enter__(self) -> "WorkerPool":
+        _POOLS[self.key] = self
+        self._executor = self._new_executor()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        _POOLS.pop(self.key, None)
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = None
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up, initargs=(self.options,))
+
+    def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._executor is None:
+                raise RuntimeError("worker pool is closed")
+            return self._executor, self._generation
+
+    def _replace_broken(self, generation: int) -> None:
+        with self._lock:
+            # Several batches see the same crash; only the first one rebuilds the executor.
+            if generation == self._generation and self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_executor()
+                self._generation += 1
+
+    def run(self, refs: Sequence[InputRef], now: datetime) -> BatchResult:
+        """Process ``refs`` in a worker; isolate and record any input that kills its worker."""
+        executor, generation = self._current()
+        try:
+            return executor.submit(process_batch, list(refs), self.options, now).result()
+        except BrokenProcessPool:
+            self._replace_broken(generation)
+        if len(refs) == 1:
+            crash = WorkerCrashed("the worker process died while processing this input")
+            failure = Failure(source_uri=refs[0].source_uri, stage=crash.stage, reason=crash.reason,
+                              detail=crash.detail, retryable=crash.retryable, input_digest=refs[0].digest)
+            return BatchResult(items=(ItemResult(ref=refs[0], failure=failure),))
+        middle = len(refs) // 2
+        left, right = self.run(refs[:middle], now), self.run(refs[middle:], now)
+        timings = {k: left.timings.get(k, 0.0) + right.timings.get(k, 0.0) for k in {*left.timings, *right.timings}}
+        return BatchResult(items=left.items + right.items, timings=timings)
+
+
+def get_pool(key: str) -> WorkerPool:
+    """The open pool registered under ``key``."""
+    try:
+        return _POOLS[key]
+    except KeyError:
+        raise RuntimeError(f"no open worker pool {key!r} in this process") from None

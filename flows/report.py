@@ -1,0 +1,102 @@
+"""The run summary: counts by outcome and reason, cleanup-rule hits, top entities, timings.
+
+One object feeds the terminal, the Prefect markdown artifact and the flow's return value, so the
+three never disagree.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasks.models import BatchResult
+
+#: Outcomes in the order they are reported.
+OUTCOME_ORDER = ("ingested", "duplicate", "unchanged", "empty", "failed")
+
+
+@dataclass
+class RunSummary:
+    """Accumulated while a run goes on; rendered at the end."""
+
+    run_id: str
+    out: str
+    discovered: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failure_reasons: Counter[str] = field(default_factory=Counter)
+    rule_hits: Counter[str] = field(default_factory=Counter)
+    entities: Counter[tuple[str, str]] = field(default_factory=Counter)
+    stage_seconds: Counter[str] = field(default_factory=Counter)
+    orphans_removed: int = 0
+    files_written: int = 0
+    elapsed: float = 0.0
+
+    def add_batch(self, result: BatchResult) -> None:
+        """Count what the workers reported for one batch (before dedup)."""
+        self.stage_seconds.update(result.timings)
+        for item in result.items:
+            self.rule_hits.update(item.rule_hits)
+            if item.failure is not None and item.outcome == "failed":
+                self.failure_reasons[item.failure.reason] += 1
+            for mention in item.mentions:
+                if mention.entity_name:
+                    self.entities[(mention.entity_name, mention.label)] += 1
+
+    @property
+    def processed(self) -> int:
+        """Inputs with a final outcome so far."""
+        return sum(self.outcomes.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the flow's return value and JSON output."""
+        return {
+            "run_id": self.run_id,
+            "out": self.out,
+            "discovered": self.discovered,
+            "outcomes": {k: self.outcomes.get(k, 0) for k in OUTCOME_ORDER},
+            "failure_reasons": dict(self.failure_reasons.most_common()),
+            "rule_hits": dict(sorted(self.rule_hits.items())),
+            "top_entities": [
+                {"entity": name, "label": label, "mentions": n} for (name, label), n in self.entities.most_common(10)
+            ],
+            "stage_seconds": {k: round(v, 2) for k, v in sorted(self.stage_seconds.items())},
+            "orphans_removed": self.orphans_removed,
+            "files_written": self.files_written,
+            "elapsed_seconds": round(self.elapsed, 2),
+        }
+
+    def to_markdown(self) -> str:
+        """The report left as a Prefect artifact."""
+        data = self.as_dict()
+        lines = [f"# newsflow ingest `{self.run_id}`", "", f"Output: `{self.out}`", "",
+                 "| outcome | inputs |", "|---|---:|"]
+        lines += [f"| {k} | {v} |" for k, v in data["outcomes"].items()]
+        if self.failure_reasons:
+            lines += ["", "| failure reason | inputs |", "|---|---:|"]
+            lines += [f"| {k} | {v} |" for k, v in data["failure_reasons"].items()]
+        lines += ["", "| cleanup rule | hits |", "|---|---:|"]
+        lines += [f"| {k} | {v} |" for k, v in data["rule_hits"].items()]
+        if data["top_entities"]:
+            lines += ["", "| entity | label | mentions |", "|---|---|---:|"]
+            lines += [f"| {e['entity']} | {e['label']} | {e['mentions']} |" for e in data["top_entities"]]
+        lines += ["", f"{self.discovered} inputs in {data['elapsed_seconds']} s; "
+                      f"{self.files_written} files written; worker seconds by stage: {data['stage_seconds']}"]
+        return "\n".join(lines)
+
+    def to_text(self) -> str:
+        """The summary printed at the end of ``newsflow ingest``."""
+        return format_summary(self.as_dict())
+
+
+def format_summary(data: dict[str, Any]) -> str:
+    """Render a summary dict (``RunSummary.as_dict()``, the flow's return value) for a terminal."""
+    counts = ", ".join(f"{k} {v}" for k, v in data["outcomes"].items())
+    lines = [f"{data['discovered']} inputs in {data['elapsed_seconds']} s: {counts}"]
+    if data["failure_reasons"]:
+        lines.append("failures: " + ", ".join(f"{k} {v}" for k, v in data["failure_reasons"].items()))
+    hits = {k: v for k, v in data["rule_hits"].items() if v}
+    if hits:
+        lines.append("cleanup hits: " + ", ".join(f"{k} {v}" for k, v in hits.items()))
+    if data["top_entities"]:
+        lines.append("top entities: " + ", ".join(f"{e['entity']} ({e['mentions']})" for e in data["top_entities"][:6]))
+    lines.append(f"output: {data['out']}")
+    return "\n".join(lines)

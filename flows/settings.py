@@ -1,0 +1,68 @@
+"""Every environment variable newsflow reads, read here and nowhere else.
+
+``apply_prefect_defaults`` must run before prefect is imported: Prefect reads its settings at
+import time. It only fills in variables the user has not set.
+"""
+
+import os
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Prefect defaults we ship. The embedded server's first start on a fresh PREFECT_HOME runs
+#: migrations (~30 s here) and Prefect's 20 s default start-up timeout then fails the first run.
+PREFECT_DEFAULTS: dict[str, str] = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_LOGGING_LEVEL": "INFO",
+    # Keep the terminal readable: Prefect's own per-task-run lines drown the progress lines.
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_ENGINE_LEVEL": "WARNING",
+}
+
+
+def default_prefect_home(env: Mapping[str, str] = os.environ) -> str:
+    """Where Prefect keeps its database when the user has not chosen: ``~/.newsflow/prefect``."""
+    return str(Path(env.get("HOME") or Path.home()) / ".newsflow" / "prefect")
+
+
+def apply_prefect_defaults(env: MutableMapping[str, str] = os.environ) -> None:
+    """Fill in newsflow's Prefect defaults where the environment does not set them."""
+    for key, value in PREFECT_DEFAULTS.items():
+        env.setdefault(key, value)
+    if "PREFECT_HOME" not in env and "PREFECT_API_URL" not in env:
+        env["PREFECT_HOME"] = default_prefect_home(env)
+    if "PREFECT_HOME" in env:
+        # Prefect creates only the last path component and then fails on a missing parent.
+        Path(env["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """newsflow's own settings, from ``NEWSFLOW_*`` variables."""
+
+    out: str = "data"
+    #: Worker processes for extract/clean/tag; 0 means one per CPU core.
+    workers: int = 0
+    batch_size: int = 40
+    #: Articles buffered before a flush makes them visible (and safe from a crash).
+    flush_rows: int = 2000
+    #: Extra gazetteer files (os.pathsep-separated), added to the vendored reference data.
+    gazetteers: tuple[str, ...] = ()
+
+    @property
+    def worker_count(self) -> int:
+        """Workers to start: the setting, or the CPU count."""
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
+
+
+def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
+    """Settings from the environment; unset variables keep their defaults."""
+    defaults = Settings()
+    return Settings(
+        out=env.get("NEWSFLOW_OUT", defaults.out),
+        workers=int(env.get("NEWSFLOW_WORKERS", defaults.workers)),
+        batch_size=int(env.get("NEWSFLOW_BATCH_SIZE", defaults.batch_size)),
+        flush_rows=int(env.get("NEWSFLOW_FLUSH_ROWS", defaults.flush_rows)),
+        gazetteers=tuple(p for p in env.get("NEWSFLOW_GAZETTEERS", "").split(os.pathsep) if p),
+    )

@@ -1,0 +1,1 @@
+"""The data contract (pyarrow schemas) and crash-safe Parquet I/O for newsflow datasets."""

@@ -1,0 +1,209 @@
+"""A newsflow dataset on disk: tables, the writer lock, crash recovery, dedup index, commits.
+
+Layout under the root (``--out``)::
+
+    articles/ingest_date=YYYY-MM-DD/part-<flush>.parquet     (one file per table per flush)
+    entity_mentions/...  failures/...  inputs/...
+    .newsflow/lock       writers serialise their commits on this file (flock)
+    .newsflow/staging/   files being written; never inside a table directory
+
+A *flush* makes its files visible in ``COMMIT_ORDER``; the ``inputs`` file goes last and is the
+commit marker. Files of a flush without a marker are orphans of a crash: the next writer deletes
+them under the lock before doing anything else, then re-processes their inputs (the ledger never
+recorded them), so a kill -9 at any point loses nothing and duplicates nothing.
+
+Deduplication happens under the lock against everything committed so far, by any run: the index
+is refreshed from files committed since it last looked, so two runs writing at once cannot both
+add the same article.
+"""
+
+import fcntl
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from storage.parquet import write_atomic
+from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
+from tasks.models import ItemResult
+
+_PART = re.compile(r"^part-(?P<flush>[A-Za-z0-9_.-]+)\.parquet$")
+
+
+@dataclass
+class Index:
+    """What is already in the dataset, as far as deduplication and skipping need to know."""
+
+    #: Digests of inputs that need no further work (all outcomes but retryable failures).
+    done_digests: set[str] = field(default_factory=set)
+    article_ids: set[str] = field(default_factory=set)
+    content_hashes: set[str] = field(default_factory=set)
+    seen_files: set[Path] = field(default_factory=set)
+
+    def absorb(self, table_name: str, table: pa.Table) -> None:
+        """Add the keys of committed rows of ``table_name`` to the index."""
+        if table_name == "inputs":
+            digests = table.column("input_digest").to_pylist()
+            retryable = table.column("retryable").to_pylist()
+            self.done_digests.update(d for d, r in zip(digests, retryable, strict=True) if not r)
+        elif table_name == "articles":
+            self.article_ids.update(table.column("article_id").to_pylist())
+            self.content_hashes.update(table.column("content_hash").to_pylist())
+
+
+@dataclass(frozen=True)
+class CommitStats:
+    """How the items of one commit were recorded."""
+
+    outcomes: dict[str, int]
+    files: tuple[Path, ...]
+    articles: int
+    mentions: int
+    failures: int
+
+
+class Dataset:
+    """The dataset rooted at ``root``; create one per run and call :meth:`open` first."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.state_dir = self.root / ".newsflow"
+        self.staging_dir = self.state_dir / "staging"
+        self.index = Index()
+
+    # -- locking and recovery ------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the dataset's writer lock (released by the OS if the process dies)."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / "lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def open(self) -> list[Path]:
+        """Recover from any crashed writer, then load the index. Returns the orphans removed."""
+        with self.lock():
+            removed = self._remove_orphans()
+            self._refresh()
+        return removed
+
+    def _remove_orphans(self) -> list[Path]:
+        if self.staging_dir.exists():
+            for stale in self.staging_dir.iterdir():
+                stale.unlink(missing_ok=True)
+        committed = {flush for flush, _ in self._parts("inputs")}
+        removed = []
+        for name in COMMIT_ORDER:
+            for flush, path in self._parts(name):
+                if flush not in committed:
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+        return removed
+
+    def _parts(self, table_name: str) -> Iterator[tuple[str, Path]]:
+        table_dir = self.root / table_name
+        if not table_dir.is_dir():
+            return
+        for partition in sorted(table_dir.iterdir()):
+            if not partition.is_dir():
+                continue
+            for path in sorted(partition.iterdir()):
+                match = _PART.match(path.name)
+                if match:
+                    yield match.group("flush"), path
+
+    def files(self, table_name: str) -> list[Path]:
+        """Every data file of a table, in partition and name order."""
+        return [path for _, path in self._parts(table_name)]
+
+    def _refresh(self) -> None:
+        columns = {"inputs": ["input_digest", "retryable"], "articles": ["article_id", "content_hash"]}
+        for name, cols in columns.items():
+            for path in self.files(name):
+                if path not in self.index.seen_files:
+                    self.index.absorb(name, pq.read_table(path, columns=cols))
+                    self.index.seen_files.add(path)
+
+    # -- commits -------------------------------------------------------------------------------
+
+    def commit(self, items: Sequence[ItemResult], *, run_id: str, flush_id: str, now: datetime) -> CommitStats:
+        """Record ``items`` atomically enough: dedup under the lock, then write all four tables."""
+        with self.lock():
+            self._refresh()
+            tables, outcomes = self._build_tables(items, run_id=run_id, now=now)
+            written: list[Path] = []
+            partition = f"{PARTITION_COLUMN}={now.strftime('%Y-%m-%d')}"
+            try:
+                for name in COMMIT_ORDER:
+                    table = tables[name]
+                    if table.num_rows == 0:
+                        continue
+                    final = self.root / name / partition / f"part-{flush_id}.parquet"
+                    written.append(write_atomic(table, final, self.staging_dir))
+            except BaseException:
+                # Never leave a half-committed flush behind for readers: take back what we wrote.
+                for path in written:
+                    path.unlink(missing_ok=True)
+                raise
+            for name in ("inputs", "articles"):
+                self.index.absorb(name, tables[name])
+            self.index.seen_files.update(written)
+        return CommitStats(
+            outcomes=outcomes,
+            files=tuple(written),
+            articles=tables["articles"].num_rows,
+            mentions=tables["entity_mentions"].num_rows,
+            failures=tables["failures"].num_rows,
+        )
+
+    def _build_tables(
+        self, items: Sequence[ItemResult], *, run_id: str, now: datetime
+    ) -> tuple[dict[str, pa.Table], dict[str, int]]:
+        stamp = {"run_id": run_id, "ingested_at": now}
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+        outcomes: dict[str, int] = {}
+        ids, hashes = set(self.index.article_ids), set(self.index.content_hashes)
+        for item in items:
+            outcome, reason, retryable, article_id = item.outcome, None, False, None
+            if item.article is not None:
+                article_id = item.article.article_id
+                if article_id in ids or item.article.content_hash in hashes:
+                    outcome = "duplicate"
+                else:
+                    ids.add(article_id)
+                    hashes.add(item.article.content_hash)
+                    rows["articles"].append(_row("articles", item.article, stamp))
+                    rows["entity_mentions"].extend(
+                        _row("entity_mentions", m, stamp, article_id=article_id) for m in item.mentions
+                    )
+            elif item.failure is not None:
+                reason, retryable = item.failure.reason, item.failure.retryable
+                rows["failures"].append(_row("failures", item.failure, stamp))
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            rows["inputs"].append(
+                _row(
+                    "inputs", None, stamp, source_uri=item.ref.source_uri, input_digest=item.ref.digest,
+                    outcome=outcome, article_id=article_id, reason=reason, retryable=retryable,
+                )
+            )
+        tables = {name: pa.Table.from_pylist(rows[name], schema=TABLES[name]) for name in TABLES}
+        return tables, outcomes
+
+
+def _row(table_name: str, record: object, stamp: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A row for ``table_name`` with column names taken from its schema, never re-typed here."""
+    values = {**stamp, **extra}
+    return {
+        name: values[name] if name in values else getattr(record, name) for name in TABLES[table_name].names
+    }

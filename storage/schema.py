@@ -1,0 +1,100 @@
+"""The data contract: one pyarrow schema per table, declared here and nowhere else.
+
+Every writer and every test derives column names from these objects (``ARTICLES.names``),
+so a column is renamed or added in exactly one place. docs/data-dictionary.md documents
+them for consumers; ``tests/storage/test_schema.py`` checks the two agree.
+
+All tables are hive-partitioned by ``ingest_date=YYYY-MM-DD`` (UTC); the partition column
+lives in the directory name only, never inside the files.
+"""
+
+import pyarrow as pa
+
+#: Timestamps are microseconds in UTC: Spark cannot read nanosecond Parquet timestamps.
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+#: The hive partition key of every table.
+PARTITION_COLUMN = "ingest_date"
+
+ARTICLES = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("source_kind", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("authors", pa.list_(pa.string()), nullable=False),
+        pa.field("editors", pa.list_(pa.string()), nullable=False),
+        pa.field("published_at", TIMESTAMP),
+        pa.field("published_at_raw", pa.string()),
+        pa.field("date_source", pa.string(), nullable=False),
+        pa.field("language", pa.string()),
+        pa.field("sitename", pa.string()),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("ingested_at", TIMESTAMP, nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+ENTITY_MENTIONS = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("start", pa.int32(), nullable=False),
+        pa.field("end", pa.int32(), nullable=False),
+        pa.field("entity_id", pa.string()),
+        pa.field("entity_name", pa.string()),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("ingested_at", TIMESTAMP, nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+FAILURES = pa.schema(
+    [
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("retryable", pa.bool_(), nullable=False),
+        pa.field("input_digest", pa.string()),
+        pa.field("ingested_at", TIMESTAMP, nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+#: The ledger: one row per input a run finished with, whatever the outcome. It is what makes
+#: a re-run over unchanged input close to free, and its file is the commit marker of a flush.
+INPUTS = pa.schema(
+    [
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("input_digest", pa.string(), nullable=False),
+        pa.field("outcome", pa.string(), nullable=False),
+        pa.field("article_id", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("retryable", pa.bool_(), nullable=False),
+        pa.field("ingested_at", TIMESTAMP, nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+#: Table name (directory under the dataset root) -> schema.
+TABLES: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "entity_mentions": ENTITY_MENTIONS,
+    "failures": FAILURES,
+    "inputs": INPUTS,
+}
+
+#: The order in which a flush makes its files visible. ``inputs`` goes last: its file is the
+#: commit marker, so files of a flush that never got one are orphans of a crash.
+COMMIT_ORDER: tuple[str, ...] = ("articles", "entity_mentions", "failures", "inputs")
+
+#: Columns every writer stamps on every row of a flush, whatever the table.
+STAMP_COLUMNS: tuple[str, ...] = ("ingested_at", "run_id")
+
+#: Outcomes recorded in ``inputs.outcome``.
+OUTCOMES: tuple[str, ...] = ("ingested", "duplicate", "empty", "failed")

@@ -1,0 +1,46 @@
+"""Identity of articles: canonical URLs, stable ``article_id``s and ``content_hash``es.
+
+Deciding whether an article is new needs the whole dataset, so that part lives with the writer
+(``storage.dataset``); this module only computes the keys, identically in every process.
+"""
+
+import hashlib
+from urllib.parse import urlsplit, urlunsplit
+
+import courlan
+
+from tasks.clean import normalise
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Canonical form of an http(s) URL: lower-case scheme and host, no default port, no
+    fragment, no tracking parameters (utm_*, fbclid, ...), no trailing slash. None if not a URL.
+    """
+    if not url:
+        return None
+    candidate = url.strip()
+    parts = urlsplit(candidate)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    try:
+        normalised = courlan.normalize_url(candidate, strict=False, trailing_slash=False)
+    except ValueError:
+        return None
+    scheme, netloc, path, query, _fragment = urlsplit(normalised)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def sha256_hex(value: str) -> str:
+    """Hex sha256 of a string's UTF-8 bytes."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalised body: equal for texts that differ only in case, spacing, punctuation."""
+    return sha256_hex(normalise(text))
+
+
+def article_id(url: str | None, text: str) -> str:
+    """sha256 of the canonical URL, or of the normalised text when there is no URL."""
+    canonical = canonical_url(url)
+    return sha256_hex(canonical) if canonical else content_hash(text)

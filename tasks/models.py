@@ -1,0 +1,136 @@
+"""Frozen dataclasses passed between pipeline steps.
+
+They cross process boundaries (worker pools pickle them), so they hold plain data only.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+#: How an input is read: a page to extract, flat text to clean, or one jsonl record.
+InputKind = Literal["html", "text", "jsonl"]
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """One input to process, found by discovery. Cheap to pickle: content is read by the worker."""
+
+    source_uri: str
+    kind: InputKind
+    path: str
+    digest: str
+    size: int
+    #: For jsonl records: 1-based line number and byte offset of the line in ``path``.
+    line: int | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """An input as loaded: HTML to extract or flat text to clean, plus caller-supplied hints."""
+
+    ref: InputRef
+    html: str | None = None
+    text: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """Body text and metadata taken out of a document, before cleanup."""
+
+    text: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+    published_at: datetime | None = None
+    published_at_raw: str | None = None
+    date_source: str = "none"
+    language: str | None = None
+    sitename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """Text after the cleanup rules, with what each rule removed or moved."""
+
+    text: str
+    title: str | None
+    authors: tuple[str, ...]
+    rule_hits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One entity mention; offsets are character offsets into ``Article.text``."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+    entity_id: str | None
+    entity_name: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A finished article. Field names match ``storage.schema.ARTICLES`` (a test checks)."""
+
+    article_id: str
+    source_uri: str
+    source_kind: str
+    url: str | None
+    title: str | None
+    text: str
+    authors: tuple[str, ...]
+    editors: tuple[str, ...]
+    published_at: datetime | None
+    published_at_raw: str | None
+    date_source: str
+    language: str | None
+    sitename: str | None
+    content_hash: str
+    word_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why an input produced no article."""
+
+    source_uri: str
+    stage: str
+    reason: str
+    detail: str
+    retryable: bool
+    input_digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """What one input became: an article with its mentions, or a failure (``empty`` included)."""
+
+    ref: InputRef
+    article: Article | None = None
+    mentions: tuple[Mention, ...] = ()
+    failure: Failure | None = None
+    rule_hits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> str:
+        """``ingested`` for an article, ``empty`` or ``failed`` otherwise (dedup is decided later)."""
+        if self.article is not None:
+            return "ingested"
+        if self.failure is not None and self.failure.reason == "empty_extraction":
+            return "empty"
+        return "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Results of one batch, in input order, plus worker-side timings in seconds per step."""
+
+    items: tuple[ItemResult, ...]
+    timings: dict[str, float] = field(default_factory=dict)

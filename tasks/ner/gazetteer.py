@@ -1,0 +1,58 @@
+"""Load the vendored reference data (``tasks/ner/data/*.jsonl``) and users' own entries.
+
+Every file has one JSON object per line: ``id``, ``label``, ``name``, ``aliases`` (list), and
+``kind``; other fields are kept but unused here. See tasks/ner/data/README.md.
+"""
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).with_name("data")
+
+#: When two entries claim one surface form, the earlier kind wins.
+KIND_PRIORITY: tuple[str, ...] = ("person", "organisation", "country", "demonym", "city", "region")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entity of the gazetteer and the surface forms that name it."""
+
+    entity_id: str | None
+    label: str
+    name: str
+    kind: str
+    forms: tuple[str, ...]
+
+
+def default_files() -> list[Path]:
+    """The vendored data files, in a stable order."""
+    return sorted(DATA_DIR.glob("*.jsonl"))
+
+
+def load_entries(paths: Iterable[str | os.PathLike[str]]) -> list[Entry]:
+    """Entries from every file in ``paths``, ordered by kind priority, then file order."""
+    entries = [entry for path in paths for entry in _read(Path(path))]
+    rank = {kind: i for i, kind in enumerate(KIND_PRIORITY)}
+    return sorted(entries, key=lambda e: rank.get(e.kind, len(rank)))
+
+
+def _read(path: Path) -> Iterator[Entry]:
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                forms = [row["name"], *row.get("aliases", [])]
+                yield Entry(
+                    entity_id=row.get("id"),
+                    label=str(row["label"]),
+                    name=str(row["name"]),
+                    kind=str(row.get("kind", "")),
+                    forms=tuple(dict.fromkeys(f.strip() for f in forms if isinstance(f, str) and f.strip())),
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: bad gazetteer entry: {exc}") from exc
