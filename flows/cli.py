@@ -29,15 +29,24 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsflow", description="News ingestion into partitioned Parquet.")
     sub = parser.add_subparsers(metavar="COMMAND")
 
-    ingest = sub.add_parser("ingest", help="ingest files and directories into a dataset",
-                            description="Run the Prefect flow 'ingest' (embedded server unless PREFECT_API_URL "
-                                        "is set) over SOURCEs: .html/.htm pages, .txt articles, .jsonl records.")
+    ingest = sub.add_parser(
+        "ingest",
+        help="ingest files and directories into a dataset",
+        description="Run the Prefect flow 'ingest' (embedded server unless PREFECT_API_URL "
+        "is set) over SOURCEs: .html/.htm pages, .txt articles, .jsonl records.",
+    )
     ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="file or directory")
     ingest.add_argument("--out", default=settings.out, help="dataset directory (default: %(default)s)")
-    ingest.add_argument("--batch-size", type=int, default=settings.batch_size, help="inputs per task (default: %(default)s)")
+    ingest.add_argument(
+        "--batch-size", type=int, default=settings.batch_size, help="inputs per task (default: %(default)s)"
+    )
     ingest.add_argument("--workers", type=int, default=settings.workers, help="worker processes, 0 = one per core")
-    ingest.add_argument("--flush-rows", type=int, default=settings.flush_rows,
-                        help="articles buffered before each commit (default: %(default)s)")
+    ingest.add_argument(
+        "--flush-rows",
+        type=int,
+        default=settings.flush_rows,
+        help="articles buffered before each commit (default: %(default)s)",
+    )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.set_defaults(command=_ingest)
 
@@ -53,11 +62,22 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    from flows.pool import prestart
+    from flows.settings import pipeline_options
+
+    settings = load_settings()
+    # Workers start importing trafilatura and spaCy now, while Prefect starts its server.
+    prestart(args.workers if args.workers > 0 else settings.worker_count, pipeline_options(settings))
     from flows.ingest import ingest
 
     try:
-        summary = ingest(sources=list(args.sources), out=args.out, batch_size=args.batch_size,
-                         workers=args.workers, flush_rows=args.flush_rows)
+        summary = ingest(
+            sources=list(args.sources),
+            out=args.out,
+            batch_size=args.batch_size,
+            workers=args.workers,
+            flush_rows=args.flush_rows,
+        )
     except SourceError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2

@@ -17,29 +17,28 @@ import uuid
 from collections import deque
 from datetime import UTC, datetime
 
-from flows.settings import apply_prefect_defaults, load_settings
+from flows.settings import apply_prefect_defaults, load_settings, pipeline_options
 
 apply_prefect_defaults()
 
-from prefect import flow, get_run_logger, task  # noqa: E402  (settings must be applied first)
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.client.schemas.objects import TaskRun  # noqa: E402
-from prefect.futures import PrefectFuture  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-from prefect.states import State  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
-from prefect.tasks import Task  # noqa: E402
+from prefect import flow, get_run_logger, task  # settings must be applied before prefect is imported
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import (
+    State,
+    TaskRun,
+)
+from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import Task
 
-from flows.pool import WorkerPool, get_pool  # noqa: E402
-from flows.report import RunSummary  # noqa: E402
-from storage.dataset import Dataset  # noqa: E402
-from tasks.discover import discover  # noqa: E402
-from tasks.errors import is_retryable  # noqa: E402
-from tasks.extract import ExtractOptions  # noqa: E402
-from tasks.models import BatchResult, Failure, InputRef, ItemResult  # noqa: E402
-from tasks.pipeline import PipelineOptions  # noqa: E402
-from tasks.tag import TagOptions  # noqa: E402
+from flows.pool import get_pool, take_pool
+from flows.report import RunSummary
+from storage.dataset import Dataset
+from tasks.discover import discover
+from tasks.errors import is_retryable
+from tasks.models import BatchResult, Failure, InputRef, ItemResult
 
 #: Seconds between progress lines on the terminal / in the Prefect log.
 PROGRESS_EVERY = 5.0
@@ -67,13 +66,13 @@ def process_batch_task(pool_key: str, refs: list[InputRef], now: datetime) -> Ba
     return get_pool(pool_key).run(refs, now)
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=True)
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=True)  # type: ignore[arg-type]
 def ingest(
     sources: list[str],
     out: str = "data",
     batch_size: int = 40,
     workers: int = 0,
-    flush_rows: int = 2000,
+    flush_rows: int = 500,
 ) -> dict[str, object]:
     """Ingest local articles (``.html``/``.htm``, ``.txt``, ``.jsonl``; files or directories)
     from ``sources`` into the Parquet dataset at ``out``. ``workers=0`` means one per core.
@@ -84,7 +83,7 @@ def ingest(
     settings = load_settings()
     run_id = str(flow_run.id or uuid.uuid4())
     worker_count = workers if workers > 0 else settings.worker_count
-    options = PipelineOptions(extract=ExtractOptions(), tag=TagOptions(extra_files=settings.gazetteers))
+    options = pipeline_options(settings)
     summary = RunSummary(run_id=run_id, out=out)
 
     refs = list(discover(sources))
@@ -105,8 +104,14 @@ def ingest(
         else:
             seen.add(ref.digest)
             todo.append(ref)
-    logger.info("%d inputs found, %d already in %s, %d to process with %d workers",
-                len(refs), summary.outcomes["unchanged"], out, len(todo), worker_count)
+    logger.info(
+        "%d inputs found, %d already in %s, %d to process with %d workers",
+        len(refs),
+        summary.outcomes["unchanged"],
+        out,
+        len(todo),
+        worker_count,
+    )
 
     buffer: list[ItemResult] = []
     buffered_articles = 0
@@ -125,7 +130,7 @@ def ingest(
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     window: deque[tuple[list[InputRef], PrefectFuture[BatchResult]]] = deque()
     last_progress = time.monotonic()
-    with WorkerPool(worker_count, options) as pool:
+    with take_pool(worker_count, options) as pool:
         pending = iter(batches)
         while True:
             while len(window) < worker_count + 1:
@@ -150,8 +155,9 @@ def ingest(
     commit()
 
     summary.elapsed = time.monotonic() - started
-    create_markdown_artifact(key="ingest-summary", markdown=summary.to_markdown(),
-                             description=f"newsflow ingest into {out}")
+    create_markdown_artifact(
+        key="ingest-summary", markdown=summary.to_markdown(), description=f"newsflow ingest into {out}"
+    )
     logger.info("%s", summary.to_text())
     return summary.as_dict()
 
@@ -163,9 +169,17 @@ def _result_or_failures(batch: list[InputRef], future: PrefectFuture[BatchResult
     except Exception as exc:
         # Retryable in the ledger: the inputs themselves did nothing wrong; the next run retries.
         items = tuple(
-            ItemResult(ref=ref, failure=Failure(source_uri=ref.source_uri, stage="process", reason="batch_error",
-                                                detail=f"{type(exc).__name__}: {exc}"[:2000],
-                                                retryable=True, input_digest=ref.digest))
+            ItemResult(
+                ref=ref,
+                failure=Failure(
+                    source_uri=ref.source_uri,
+                    stage="process",
+                    reason="batch_error",
+                    detail=f"{type(exc).__name__}: {exc}"[:2000],
+                    retryable=True,
+                    input_digest=ref.digest,
+                ),
+            )
             for ref in batch
         )
         return BatchResult(items=items)

@@ -33,13 +33,23 @@ class WorkerPool:
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
 
-    def __enter__(self) -> "WorkerPool":
+    def start(self) -> "WorkerPool":
+        """Start the worker processes now (they spawn lazily otherwise) and register the pool."""
         _POOLS[self.key] = self
-        self._executor = self._new_executor()
+        if self._executor is None:
+            self._executor = self._new_executor()
+            # Spawning imports trafilatura and spaCy and builds the tagger: seconds that can
+            # overlap with Prefect's own start-up when the pool is started early (see prestart).
+            for _ in range(self.workers):
+                self._executor.submit(_noop)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __enter__(self) -> "WorkerPool":
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         _POOLS.pop(self.key, None)
         with self._lock:
             if self._executor is not None:
@@ -73,13 +83,40 @@ class WorkerPool:
             self._replace_broken(generation)
         if len(refs) == 1:
             crash = WorkerCrashed("the worker process died while processing this input")
-            failure = Failure(source_uri=refs[0].source_uri, stage=crash.stage, reason=crash.reason,
-                              detail=crash.detail, retryable=crash.retryable, input_digest=refs[0].digest)
+            failure = Failure(
+                source_uri=refs[0].source_uri,
+                stage=crash.stage,
+                reason=crash.reason,
+                detail=crash.detail,
+                retryable=crash.retryable,
+                input_digest=refs[0].digest,
+            )
             return BatchResult(items=(ItemResult(ref=refs[0], failure=failure),))
         middle = len(refs) // 2
         left, right = self.run(refs[:middle], now), self.run(refs[middle:], now)
         timings = {k: left.timings.get(k, 0.0) + right.timings.get(k, 0.0) for k in {*left.timings, *right.timings}}
         return BatchResult(items=left.items + right.items, timings=timings)
+
+
+def _noop() -> None:
+    return None
+
+
+_PRESTARTED: list[WorkerPool] = []
+
+
+def prestart(workers: int, options: PipelineOptions) -> None:
+    """Start a pool before the flow runs; the flow adopts it (see :func:`take_pool`)."""
+    _PRESTARTED.append(WorkerPool(workers, options).start())
+
+
+def take_pool(workers: int, options: PipelineOptions) -> WorkerPool:
+    """A prestarted pool with these settings if there is one, else a new (unstarted) pool."""
+    for pool in _PRESTARTED:
+        if pool.workers == workers and pool.options == options:
+            _PRESTARTED.remove(pool)
+            return pool
+    return WorkerPool(workers, options)
 
 
 def get_pool(key: str) -> WorkerPool:

@@ -67,8 +67,14 @@ class RunSummary:
     def to_markdown(self) -> str:
         """The report left as a Prefect artifact."""
         data = self.as_dict()
-        lines = [f"# newsflow ingest `{self.run_id}`", "", f"Output: `{self.out}`", "",
-                 "| outcome | inputs |", "|---|---:|"]
+        lines = [
+            f"# newsflow ingest `{self.run_id}`",
+            "",
+            f"Output: `{self.out}`",
+            "",
+            "| outcome | inputs |",
+            "|---|---:|",
+        ]
         lines += [f"| {k} | {v} |" for k, v in data["outcomes"].items()]
         if self.failure_reasons:
             lines += ["", "| failure reason | inputs |", "|---|---:|"]
@@ -78,8 +84,11 @@ class RunSummary:
         if data["top_entities"]:
             lines += ["", "| entity | label | mentions |", "|---|---|---:|"]
             lines += [f"| {e['entity']} | {e['label']} | {e['mentions']} |" for e in data["top_entities"]]
-        lines += ["", f"{self.discovered} inputs in {data['elapsed_seconds']} s; "
-                      f"{self.files_written} files written; worker seconds by stage: {data['stage_seconds']}"]
+        lines += [
+            "",
+            f"{self.discovered} inputs in {data['elapsed_seconds']} s; "
+            f"{self.files_written} files written; worker seconds by stage: {data['stage_seconds']}",
+        ]
         return "\n".join(lines)
 
     def to_text(self) -> str:

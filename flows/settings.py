@@ -9,6 +9,9 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.pipeline import PipelineOptions
+from tasks.tag import TagOptions
+
 #: Prefect defaults we ship. The embedded server's first start on a fresh PREFECT_HOME runs
 #: migrations (~30 s here) and Prefect's 20 s default start-up timeout then fails the first run.
 PREFECT_DEFAULTS: dict[str, str] = {
@@ -16,8 +19,9 @@ PREFECT_DEFAULTS: dict[str, str] = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     "PREFECT_LOGGING_LEVEL": "INFO",
-    # Keep the terminal readable: Prefect's own per-task-run lines drown the progress lines.
-    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_ENGINE_LEVEL": "WARNING",
+    # Keep the terminal readable: one "Finished in state Completed()" line per batch drowns the
+    # progress lines (failures are still logged at WARNING and above).
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
 }
 
 
@@ -45,8 +49,9 @@ class Settings:
     #: Worker processes for extract/clean/tag; 0 means one per CPU core.
     workers: int = 0
     batch_size: int = 40
-    #: Articles buffered before a flush makes them visible (and safe from a crash).
-    flush_rows: int = 2000
+    #: Articles buffered before a flush makes them visible (and safe from a crash); also bounds
+    #: the parent's memory, whatever the corpus size.
+    flush_rows: int = 500
     #: Extra gazetteer files (os.pathsep-separated), added to the vendored reference data.
     gazetteers: tuple[str, ...] = ()
 
@@ -66,3 +71,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         flush_rows=int(env.get("NEWSFLOW_FLUSH_ROWS", defaults.flush_rows)),
         gazetteers=tuple(p for p in env.get("NEWSFLOW_GAZETTEERS", "").split(os.pathsep) if p),
     )
+
+
+def pipeline_options(settings: Settings) -> PipelineOptions:
+    """Options for the pipeline steps, from settings (the rest keep their measured defaults)."""
+    return PipelineOptions(tag=TagOptions(extra_files=settings.gazetteers))

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from storage.parquet import write_atomic
 from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
-from tasks.models import ItemResult
+from tasks.models import Article, Failure, ItemResult, Mention
 
 _PART = re.compile(r"^part-(?P<flush>[A-Za-z0-9_.-]+)\.parquet$")
 
@@ -171,9 +171,15 @@ class Dataset:
         self, items: Sequence[ItemResult], *, run_id: str, now: datetime
     ) -> tuple[dict[str, pa.Table], dict[str, int]]:
         stamp = {"run_id": run_id, "ingested_at": now}
-        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
         outcomes: dict[str, int] = {}
         ids, hashes = set(self.index.article_ids), set(self.index.content_hashes)
+        articles: list[Article] = []
+        mentions: list[Mention] = []
+        mention_article_ids: list[str] = []
+        failures: list[Failure] = []
+        ledger: dict[str, list[Any]] = {
+            name: [] for name in ("source_uri", "input_digest", "outcome", "article_id", "reason", "retryable")
+        }
         for item in items:
             outcome, reason, retryable, article_id = item.outcome, None, False, None
             if item.article is not None:
@@ -183,27 +189,45 @@ class Dataset:
                 else:
                     ids.add(article_id)
                     hashes.add(item.article.content_hash)
-                    rows["articles"].append(_row("articles", item.article, stamp))
-                    rows["entity_mentions"].extend(
-                        _row("entity_mentions", m, stamp, article_id=article_id) for m in item.mentions
-                    )
+                    articles.append(item.article)
+                    mentions.extend(item.mentions)
+                    mention_article_ids.extend([article_id] * len(item.mentions))
             elif item.failure is not None:
                 reason, retryable = item.failure.reason, item.failure.retryable
-                rows["failures"].append(_row("failures", item.failure, stamp))
+                failures.append(item.failure)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            rows["inputs"].append(
-                _row(
-                    "inputs", None, stamp, source_uri=item.ref.source_uri, input_digest=item.ref.digest,
-                    outcome=outcome, article_id=article_id, reason=reason, retryable=retryable,
-                )
-            )
-        tables = {name: pa.Table.from_pylist(rows[name], schema=TABLES[name]) for name in TABLES}
+            for name, value in (
+                ("source_uri", item.ref.source_uri),
+                ("input_digest", item.ref.digest),
+                ("outcome", outcome),
+                ("article_id", article_id),
+                ("reason", reason),
+                ("retryable", retryable),
+            ):
+                ledger[name].append(value)
+        tables = {
+            "articles": _table("articles", articles, stamp),
+            "entity_mentions": _table("entity_mentions", mentions, stamp, article_id=mention_article_ids),
+            "failures": _table("failures", failures, stamp),
+            "inputs": _table("inputs", [None] * len(items), stamp, **ledger),
+        }
         return tables, outcomes
 
 
-def _row(table_name: str, record: object, stamp: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A row for ``table_name`` with column names taken from its schema, never re-typed here."""
-    values = {**stamp, **extra}
-    return {
-        name: values[name] if name in values else getattr(record, name) for name in TABLES[table_name].names
-    }
+def _table(table_name: str, records: Sequence[object], stamp: dict[str, Any], **columns: list[Any]) -> pa.Table:
+    """Build ``table_name`` column by column; names come from its schema, never re-typed here.
+
+    A column is taken from ``columns`` if given, else is a constant from ``stamp``, else is the
+    attribute of that name on each record.
+    """
+    schema = TABLES[table_name]
+    arrays = []
+    for column in schema:
+        if column.name in columns:
+            values = columns[column.name]
+        elif column.name in stamp:
+            values = [stamp[column.name]] * len(records)
+        else:
+            values = [getattr(record, column.name) for record in records]
+        arrays.append(pa.array(values, type=column.type))
+    return pa.Table.from_arrays(arrays, schema=schema)

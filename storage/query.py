@@ -17,18 +17,23 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for table in TABLES:
         if any((Path(root) / table).glob("*/*.parquet")):
-            con.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{table_glob(root, table)}', hive_partitioning = true)"
-            )
+            source = f"read_parquet('{table_glob(root, table)}', hive_partitioning = true)"
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM {source}")
     return con
 
 
 QUERIES: tuple[tuple[str, str], ...] = (
     ("rows per table", "SELECT '{t}' AS tbl, count(*) AS n FROM {t}"),
-    ("articles", "SELECT ingest_date, left(title, 60) AS title, published_at, date_source, language, word_count "
-                 "FROM articles ORDER BY published_at NULLS LAST LIMIT 20"),
-    ("top entities", "SELECT entity_name, label, count(*) AS mentions, count(DISTINCT article_id) AS articles "
-                     "FROM entity_mentions WHERE entity_id IS NOT NULL GROUP BY ALL ORDER BY mentions DESC LIMIT 10"),
+    (
+        "articles",
+        "SELECT ingest_date, left(title, 60) AS title, published_at, date_source, language, word_count "
+        "FROM articles ORDER BY published_at NULLS LAST LIMIT 20",
+    ),
+    (
+        "top entities",
+        "SELECT entity_name, label, count(*) AS mentions, count(DISTINCT article_id) AS articles "
+        "FROM entity_mentions WHERE entity_id IS NOT NULL GROUP BY ALL ORDER BY mentions DESC LIMIT 10",
+    ),
     ("failures", "SELECT source_uri, stage, reason, left(detail, 50) AS detail FROM failures ORDER BY source_uri"),
 )
 

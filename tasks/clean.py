@@ -207,19 +207,42 @@ def repeated_paragraph(draft: Draft) -> tuple[Draft, int]:
     return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
 
 
-_EDITED_BY = re.compile(
-    r"^(?:(?:additional\ )?(?:reporting|editing|edited|written|reported|compiled|translated|"
-    r"produced|photos?|text)\ by)\s+(?P<names>.+?)\.?$",
-    re.IGNORECASE | re.VERBOSE,
-)
-_BYLINE = re.compile(r"^by\s+(?P<names>[A-Z][\w.'’-]+(?:\s+(?:and\s+)?[A-Z][\w.'’-]+){0,5})\.?$")
+_ROLES = r"(?:additional\s+)?(?:reporting|editing|edited|writing|written|reported|compiled|translated|produced|photos?)"
+_CREDIT_START = re.compile(rf"^{_ROLES}\s+by\s+", re.IGNORECASE)
+_SEGMENT = re.compile(rf"(?:^|[;.]\s*)({_ROLES})\s+by\s+", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:By|BY|by)\s+(?P<names>.+?)\.?$")
 _TEAM = re.compile(r"^[A-Z0-9&.' -]{2,60}\b(?:TEAM|DESK|STAFF|BUREAU|NEWSROOM|REPORTERS?|CORRESPONDENTS?)$")
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.IGNORECASE)
-_SEGMENT = re.compile(r"(?i)\b(?:additional\s+)?(reporting|editing|edited|written|reported)\s+by\s+")
+_PLACE_SUFFIX = re.compile(r"\s+in\s+[A-Z][\w .'-]*$")
+# A person's name: one to five capitalised words (particles such as "van", "de" allowed).
+_NAME = re.compile(
+    r"^(?:[A-Z][\w.'’-]*|van|von|de|da|del|der|bin|al)(?:\s+(?:[A-Z][\w.'’-]*|van|von|de|da|del|der|bin|al)){0,4}$"
+)
 
 
-def _names(raw: str) -> list[str]:
-    return [n.strip(" .") for n in _NAME_SPLIT.split(raw) if n.strip(" .")]
+def _names(raw: str) -> list[str] | None:
+    """The names in a credit's name list, or None when it is not a list of names (a sentence)."""
+    names = [_PLACE_SUFFIX.sub("", n.strip(" .")) for n in _NAME_SPLIT.split(raw.strip(" .;")) if n.strip(" .")]
+    return names if names and all(_NAME.match(n) for n in names) else None
+
+
+def _credit(line: str) -> tuple[list[str], list[str]] | None:
+    """(authors, editors) named by a credit line, or None when the line is not one."""
+    if _CREDIT_START.match(line):
+        parts = _SEGMENT.split(line)  # ["", role, names, role, names, ...]
+        authors: list[str] = []
+        editors: list[str] = []
+        for role, raw in zip(parts[1::2], parts[2::2], strict=True):
+            names = _names(raw)
+            if names is None:
+                return None
+            (editors if role.lower().startswith("edit") else authors).extend(names)
+        return authors, editors
+    byline = _BYLINE.match(line)
+    if byline:
+        names = _names(byline.group("names"))
+        return (names, []) if names else None
+    return None
 
 
 def credit_line(draft: Draft) -> tuple[Draft, int]:
@@ -227,27 +250,16 @@ def credit_line(draft: Draft) -> tuple[Draft, int]:
     authors, editors, credits = list(draft.authors), list(draft.editors), list(draft.credits)
     kept: list[str] = []
     for line in draft.paragraphs:
-        if len(line) > 160:
-            kept.append(line)
-            continue
-        if _EDITED_BY.match(line):
-            # "Reporting by A; Editing by B" names several roles on one line.
-            parts = _SEGMENT.split(line)
-            for role, names in zip(parts[1::2], parts[2::2], strict=True):
-                target = editors if role.lower().startswith("edit") else authors
-                target.extend(_names(names.rstrip(" .;")))
+        credit = _credit(line) if len(line) <= 160 else None
+        if credit is not None:
+            authors.extend(credit[0])
+            editors.extend(credit[1])
             credits.append(line)
-            continue
-        byline = _BYLINE.match(line)
-        if byline:
-            authors.extend(_names(byline.group("names")))
-            credits.append(line)
-            continue
-        if _TEAM.match(line.strip()):
+        elif len(line) <= 160 and _TEAM.match(line.strip()):
             authors.append(line.strip())
             credits.append(line)
-            continue
-        kept.append(line)
+        else:
+            kept.append(line)
     moved = len(draft.paragraphs) - len(kept)
     return (
         replace(draft, paragraphs=tuple(kept), authors=tuple(authors), editors=tuple(editors), credits=tuple(credits)),

@@ -7,14 +7,44 @@ from dateutil import parser as dateutil_parser
 
 # Zone abbreviations seen in news datelines; dateutil ignores unknown ones silently (=> naive).
 _ZONES: dict[str, int] = {
-    "UTC": 0, "GMT": 0, "Z": 0, "BST": 3600, "CET": 3600, "CEST": 7200, "EET": 7200, "EEST": 10800,
-    "MSK": 10800, "IST": 19800, "ICT": 25200, "WIB": 25200, "CST": -21600, "CDT": -18000,
-    "HKT": 28800, "SGT": 28800, "PHT": 28800, "AWST": 28800, "KST": 32400, "JST": 32400,
-    "AEST": 36000, "AEDT": 39600, "NZST": 43200, "NZDT": 46800, "EST": -18000, "EDT": -14400,
-    "PST": -28800, "PDT": -25200, "MST": -25200, "MDT": -21600,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "BST": 3600,
+    "CET": 3600,
+    "CEST": 7200,
+    "EET": 7200,
+    "EEST": 10800,
+    "MSK": 10800,
+    "IST": 19800,
+    "ICT": 25200,
+    "WIB": 25200,
+    "CST": -21600,
+    "CDT": -18000,
+    "HKT": 28800,
+    "SGT": 28800,
+    "PHT": 28800,
+    "AWST": 28800,
+    "KST": 32400,
+    "JST": 32400,
+    "AEST": 36000,
+    "AEDT": 39600,
+    "NZST": 43200,
+    "NZDT": 46800,
+    "EST": -18000,
+    "EDT": -14400,
+    "PST": -28800,
+    "PDT": -25200,
+    "MST": -25200,
+    "MDT": -21600,
 }
 _TZINFOS = {name: timezone(timedelta(seconds=secs), name) for name, secs in _ZONES.items()}
 _ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# 2025/02/03, 2025.2.3: year first, so month before day (Korean and Japanese sites write these).
+_YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}")
+# Two defaults that differ in every field: a component dateutil did not find shows up as a
+# difference, so "5 minutes ago" or "12" (no day and month) is not mistaken for a date.
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
 
 
@@ -35,12 +65,8 @@ def parse_datetime(raw: str | None, *, now: datetime, dayfirst: bool = True) -> 
         except ValueError:
             parsed = None
     if parsed is None:
-        try:
-            parsed = dateutil_parser.parse(
-                text, dayfirst=dayfirst and not _ISO_LIKE.match(text), tzinfos=_TZINFOS, fuzzy=True,
-                default=datetime(now.year, 1, 1),
-            )
-        except (ValueError, OverflowError):
+        parsed = _parse_loose(text, now=now, dayfirst=dayfirst)
+        if parsed is None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
@@ -48,6 +74,35 @@ def parse_datetime(raw: str | None, *, now: datetime, dayfirst: bool = True) -> 
     if parsed > now or parsed.year < 1990:
         return None
     return parsed
+
+
+def _parse_loose(text: str, *, now: datetime, dayfirst: bool) -> datetime | None:
+    year_first = bool(_YEAR_FIRST.match(text))
+    results: list[datetime] = []
+    for default in _DEFAULTS:
+        try:
+            results.append(
+                dateutil_parser.parse(
+                    text,
+                    dayfirst=dayfirst and not year_first,
+                    yearfirst=year_first,
+                    tzinfos=_TZINFOS,
+                    fuzzy=True,
+                    default=default,
+                )
+            )
+        except (ValueError, OverflowError):
+            return None
+    first, second = results
+    if (first.month, first.day) != (second.month, second.day):
+        return None  # no day and month in the string
+    if first.year != second.year:
+        # Day and month without a year ("17/2 20:44"): the latest such date not after ``now``.
+        candidate = first.replace(year=now.year)
+        if candidate.replace(tzinfo=candidate.tzinfo or UTC) > now:
+            candidate = candidate.replace(year=now.year - 1)
+        return candidate
+    return first
 
 
 def date_from_url(url: str | None, *, now: datetime) -> tuple[datetime, str] | None:

@@ -19,14 +19,14 @@ def canonical_url(url: str | None) -> str | None:
     if not url:
         return None
     candidate = url.strip()
-    parts = urlsplit(candidate)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    try:
+    try:  # a malformed URL ("http://[broken") is no URL, never a crash
+        parts = urlsplit(candidate)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return None
         normalised = courlan.normalize_url(candidate, strict=False, trailing_slash=False)
+        scheme, netloc, path, query, _fragment = urlsplit(normalised)
     except ValueError:
         return None
-    scheme, netloc, path, query, _fragment = urlsplit(normalised)
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

@@ -59,12 +59,20 @@ def process_one(ref: InputRef, options: PipelineOptions, now: datetime, timings:
         extracted = _extract(raw, now, options.extract)
         lap("extract")
         stage = "clean"
-        cleaned = clean(extracted.text, title=extracted.title, kind="html" if raw.html is not None else "text",
-                        authors=extracted.authors)
+        cleaned = clean(
+            extracted.text,
+            title=extracted.title,
+            kind="html" if raw.html is not None else "text",
+            authors=extracted.authors,
+        )
         words = len(cleaned.text.split())
         if words < options.extract.min_words:
             raise EmptyExtraction(f"only {words} words left after cleanup")
-        published, published_raw, date_source = extracted.published_at, extracted.published_at_raw, extracted.date_source
+        published, published_raw, date_source = (
+            extracted.published_at,
+            extracted.published_at_raw,
+            extracted.date_source,
+        )
         if published is None:
             for hint in cleaned.date_hints:
                 published = parse_datetime(hint, now=now, dayfirst=True)
@@ -96,11 +104,17 @@ def process_one(ref: InputRef, options: PipelineOptions, now: datetime, timings:
         return ItemResult(ref=ref, article=article, mentions=mentions, rule_hits=cleaned.rule_hits)
     except NewsflowError as exc:
         lap(stage)
-        return ItemResult(ref=ref, failure=_failure(ref, exc.stage if exc.stage != "unknown" else stage,
-                                                    exc.reason, exc.detail, exc.retryable))
+        return ItemResult(
+            ref=ref,
+            failure=_failure(
+                ref, exc.stage if exc.stage != "unknown" else stage, exc.reason, exc.detail, exc.retryable
+            ),
+        )
     except Exception as exc:  # a bug or a hostile input: record it, keep the batch going
         lap(stage)
-        return ItemResult(ref=ref, failure=_failure(ref, stage, "internal_error", f"{type(exc).__name__}: {exc}", False))
+        return ItemResult(
+            ref=ref, failure=_failure(ref, stage, "internal_error", f"{type(exc).__name__}: {exc}", False)
+        )
 
 
 def _extract(raw: RawDocument, now: datetime, options: ExtractOptions) -> Extracted:
@@ -118,5 +132,11 @@ def _extract(raw: RawDocument, now: datetime, options: ExtractOptions) -> Extrac
 
 
 def _failure(ref: InputRef, stage: str, reason: str, detail: str, retryable: bool) -> Failure:
-    return Failure(source_uri=ref.source_uri, stage=stage, reason=reason, detail=detail[:2000],
-                   retryable=retryable, input_digest=ref.digest)
+    return Failure(
+        source_uri=ref.source_uri,
+        stage=stage,
+        reason=reason,
+        detail=detail[:2000],
+        retryable=retryable,
+        input_digest=ref.digest,
+    )

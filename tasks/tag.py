@@ -7,11 +7,12 @@ Korea, U.S. -> United States) falls out of the match. The tagger is built once p
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import spacy
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Span
-from spacy.util import filter_spans
+from spacy.util import compile_infix_regex, filter_spans
 
 from tasks.models import Mention
 from tasks.ner.gazetteer import Entry, default_files, load_entries
@@ -35,6 +36,10 @@ class Tagger:
     def __init__(self, entries: Sequence[Entry], options: TagOptions | None = None) -> None:
         opts = options or TagOptions()
         self.nlp = spacy.blank("en")
+        # spaCy keeps "U.S.-led" and "U.N.-backed" as one token; split the hyphen after a dot.
+        infixes = [*list(self.nlp.Defaults.infixes or ()), r"(?<=\.)-(?=[A-Za-z])"]
+        tokenizer: Any = self.nlp.tokenizer
+        tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.entries: list[Entry] = []
         claimed: set[str] = set()
@@ -51,7 +56,7 @@ class Tagger:
             if forms:
                 key = str(len(self.entries))
                 self.entries.append(entry)
-                self.matcher.add(key, list(self.nlp.tokenizer.pipe(forms)))
+                self.matcher.add(key, [self.nlp.make_doc(form) for form in forms])
 
     def tag(self, text: str) -> tuple[Mention, ...]:
         """Mentions in ``text`` in document order; overlapping matches keep the longest."""

@@ -10,33 +10,96 @@ import random
 from pathlib import Path
 
 ACTORS = [
-    "Secretary of State Marco Rubio", "Foreign Minister Cho Tae-yul", "Foreign Minister Takeshi Iwaya",
-    "President Yoon Suk Yeol", "Defense Secretary Pete Hegseth", "Defense Minister Gen Nakatani",
-    "Chinese Foreign Minister Wang Yi", "Russian Foreign Minister Sergei Lavrov", "leader Kim Jong Un",
-    "Prime Minister Shigeru Ishiba", "UN Secretary-General Antonio Guterres", "NATO chief Mark Rutte",
+    "Secretary of State Marco Rubio",
+    "Foreign Minister Cho Tae-yul",
+    "Foreign Minister Takeshi Iwaya",
+    "President Yoon Suk Yeol",
+    "Defense Secretary Pete Hegseth",
+    "Defense Minister Gen Nakatani",
+    "Chinese Foreign Minister Wang Yi",
+    "Russian Foreign Minister Sergei Lavrov",
+    "leader Kim Jong Un",
+    "Prime Minister Shigeru Ishiba",
+    "UN Secretary-General Antonio Guterres",
+    "NATO chief Mark Rutte",
 ]
 PLACES = ["Seoul", "Tokyo", "Washington", "Beijing", "Moscow", "Pyongyang", "Munich", "Brussels", "Busan", "Osaka"]
-COUNTRIES = ["South Korea", "Japan", "the United States", "China", "Russia", "North Korea", "Ukraine", "the Philippines"]
-TOPICS = [
-    "extended deterrence", "missile defense data-sharing", "sanctions enforcement", "maritime security",
-    "supply-chain resilience", "cyber theft of cryptocurrency", "the forced labor compensation plan",
-    "joint naval drills", "export controls on chips", "humanitarian aid", "the nuclear consultative group",
+COUNTRIES = [
+    "South Korea",
+    "Japan",
+    "the United States",
+    "China",
+    "Russia",
+    "North Korea",
+    "Ukraine",
+    "the Philippines",
 ]
-VERBS = ["reaffirmed", "discussed", "pledged to deepen", "called for", "warned against", "agreed to expand",
-         "raised concerns over", "welcomed progress on", "sought support for", "played down"]
-CONNECT = ["Meanwhile,", "Separately,", "Officials said", "According to a statement,", "In a briefing,",
-           "Analysts noted that", "Earlier this week,", "On Tuesday,"]
+TOPICS = [
+    "extended deterrence",
+    "missile defense data-sharing",
+    "sanctions enforcement",
+    "maritime security",
+    "supply-chain resilience",
+    "cyber theft of cryptocurrency",
+    "the forced labor compensation plan",
+    "joint naval drills",
+    "export controls on chips",
+    "humanitarian aid",
+    "the nuclear consultative group",
+]
+VERBS = [
+    "reaffirmed",
+    "discussed",
+    "pledged to deepen",
+    "called for",
+    "warned against",
+    "agreed to expand",
+    "raised concerns over",
+    "welcomed progress on",
+    "sought support for",
+    "played down",
+]
+CONNECT = [
+    "Meanwhile,",
+    "Separately,",
+    "Officials said",
+    "According to a statement,",
+    "In a briefing,",
+    "Analysts noted that",
+    "Earlier this week,",
+    "On Tuesday,",
+]
 
 
 def _sentence(rng: random.Random) -> str:
     actor, place = rng.choice(ACTORS), rng.choice(PLACES)
     a, b = rng.sample(COUNTRIES, 2)
-    return (f"{rng.choice(CONNECT)} {actor} {rng.choice(VERBS)} {rng.choice(TOPICS)} with {a} and {b} "
-            f"during talks in {place}, citing {rng.choice(TOPICS)} and {rng.randint(2, 90)} proposals.")
+    return (
+        f"{rng.choice(CONNECT)} {actor} {rng.choice(VERBS)} {rng.choice(TOPICS)} with {a} and {b} "
+        f"during talks in {place}, citing {rng.choice(TOPICS)} and {rng.randint(2, 90)} proposals."
+    )
 
 
-SECTIONS = ["World", "Asia", "Politics", "Defense", "Economy", "Opinion", "Video", "Photos", "Podcasts",
-            "Newsletters", "Weather", "Sports", "Culture", "Science", "Tech", "Markets", "Travel", "Health"]
+SECTIONS = [
+    "World",
+    "Asia",
+    "Politics",
+    "Defense",
+    "Economy",
+    "Opinion",
+    "Video",
+    "Photos",
+    "Podcasts",
+    "Newsletters",
+    "Weather",
+    "Sports",
+    "Culture",
+    "Science",
+    "Tech",
+    "Markets",
+    "Travel",
+    "Health",
+]
 
 
 def _nav(rng: random.Random, width: int) -> str:
@@ -68,12 +131,13 @@ def page(index: int, seed: int = 0) -> tuple[str, str]:
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     related = "".join(f'<li><a href="/story/{rng.randint(1, 10**6)}">{_sentence(rng)[:70]}</a></li>' for _ in range(30))
     script = "var dataLayer=[];" + "".join(f"dataLayer.push({{'k{i}':'{rng.random():.6f}'}});" for i in range(1500))
+    published = f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T0{rng.randint(0, 9)}:15:00+09:00"
     html = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} | Example News</title>
 <link rel="canonical" href="{url}">
 <meta property="og:title" content="{title}">
-<meta property="article:published_time" content="2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T0{rng.randint(0, 9)}:15:00+09:00">
-<meta name="author" content="{rng.choice(['Kim Min-ji', 'Sato Yuki', 'Jane Park', 'Lee Hyun-woo'])}">
+<meta property="article:published_time" content="{published}">
+<meta name="author" content="{rng.choice(["Kim Min-ji", "Sato Yuki", "Jane Park", "Lee Hyun-woo"])}">
 <script>{script}</script><style>.x{{color:red}}</style></head>
 <body><div id="cookie-banner">We use cookies to improve your experience. <button>Accept all</button></div>
 <header>{_nav(rng, 90)}<form class="search"><input name="q" placeholder="Search"></form></header>

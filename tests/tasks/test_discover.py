@@ -35,7 +35,7 @@ def test_explicit_file_with_unknown_suffix_is_sniffed(tmp_path: Path) -> None:
     page = tmp_path / "page.php"
     page.write_text("<!DOCTYPE html><html><body>x</body></html>")
     assert [r.kind for r in discover([str(page)])] == ["html"]
-    assert sniff_kind(b"  {\"url\": 1}") == "jsonl"
+    assert sniff_kind(b'  {"url": 1}') == "jsonl"
     assert sniff_kind(b"Plain words") == "text"
 
 

@@ -57,7 +57,12 @@ def test_jsonl_records(tmp_path: Path) -> None:
     )
     ok, bad, empty, listed = discover([str(feed)])
     doc = load(ok)
-    assert (doc.text, doc.url, doc.title, doc.published_at) == ("Body", "https://a.example/x", "T", "2025-02-17T09:00:00+09:00")
+    assert (doc.text, doc.url, doc.title, doc.published_at) == (
+        "Body",
+        "https://a.example/x",
+        "T",
+        "2025-02-17T09:00:00+09:00",
+    )
     for ref, message in ((bad, "not JSON"), (empty, "neither"), (listed, "object")):
         with pytest.raises(InvalidRecord, match=message):
             load(ref)

@@ -1,0 +1,121 @@
+"""The ingest flow and CLI against a real Prefect server (prefect_test_harness)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from storage.query import table_glob
+from tests.conftest import EXAMPLES, ROOT
+from tests.corpus import write_corpus
+from tests.storage.test_dataset import counts
+
+pytestmark = pytest.mark.flow
+
+
+def newsflow(args: list[str], api_url: str, **kwargs: object) -> subprocess.Popen[str]:
+    """The real console script, talking to the test server instead of an embedded one."""
+    env = {**os.environ, "PREFECT_API_URL": api_url}
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("newsflow")), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )  # type: ignore[call-overload]
+
+
+def run_ok(args: list[str], api_url: str, timeout: float = 300) -> str:
+    proc = newsflow(args, api_url)
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, out
+    return out
+
+
+def test_flow_on_examples_counts_outcomes_and_leaves_an_artifact(prefect_server: str, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.ingest import ingest
+
+    summary = ingest(sources=[str(EXAMPLES)], out=str(tmp_path), batch_size=4)
+    outcomes = summary["outcomes"]
+    assert outcomes["failed"] == 3 and outcomes["empty"] == 1 and outcomes["duplicate"] == 1
+    assert outcomes["ingested"] == summary["discovered"] - 5
+    assert summary["failure_reasons"] == {"invalid_record": 2, "not_html": 1}
+    seen = counts(tmp_path)
+    assert seen["articles"] == (outcomes["ingested"],) * 3
+    assert seen["inputs"] == (summary["discovered"],) * 3
+    assert seen["failures"] == (4,) * 3  # 3 failed + 1 empty
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-summary"]))
+        )
+    assert any(f"ingested | {outcomes['ingested']}" in str(a.data) for a in artifacts)
+
+
+def test_cli_demo_twice_adds_no_rows_and_readers_agree(prefect_server: str, tmp_path: Path) -> None:
+    out_dir = tmp_path / "demo"
+    first = run_ok(["ingest", str(EXAMPLES), "--out", str(out_dir)], prefect_server)
+    assert f"output: {out_dir}" in first
+    before = counts(out_dir)
+    assert all(len(set(v)) == 1 for v in before.values()), before  # DuckDB, Polars, pyarrow agree
+    second = run_ok(["ingest", str(EXAMPLES), "--out", str(out_dir)], prefect_server)
+    assert "ingested 0" in second and "unchanged" in second
+    assert counts(out_dir) == before
+    shown = run_ok(["show", str(out_dir)], prefect_server)
+    assert "entity_mentions" in shown and "top entities" in shown
+
+
+def test_cli_rejects_a_missing_source(prefect_server: str, tmp_path: Path) -> None:
+    proc = newsflow(["ingest", str(tmp_path / "missing"), "--out", str(tmp_path / "o")], prefect_server)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "source not found" in out
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_leaves_readable_files_and_the_next_run_completes(prefect_server: str, tmp_path: Path) -> None:
+    pages = write_corpus(tmp_path / "corpus", 240, seed=7)
+    out_dir = tmp_path / "out"
+    args = ["ingest", str(tmp_path / "corpus"), "--out", str(out_dir), "--batch-size", "6", "--flush-rows", "12"]
+    proc = newsflow(args, prefect_server)
+    deadline = time.monotonic() + 240
+    # Wait until some flushes are committed, then kill the whole process group (workers too).
+    while len(list((out_dir / "inputs").glob("*/*.parquet"))) < 3:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+
+    committed = counts(out_dir)["articles"][0]
+    assert 0 < committed < len(pages)
+    for path in out_dir.glob("*/*/*.parquet"):
+        pq.read_metadata(path)  # every visible file is whole
+    assert not list(out_dir.glob("*/*/*.tmp"))
+
+    recorded = counts(out_dir)["inputs"][0]  # inputs of fully committed flushes
+    log = run_ok(args, prefect_server)
+    assert f"unchanged {recorded}," in log  # no re-work for what was committed before the kill
+    ids = duckdb.sql(
+        f"SELECT article_id, count(*) AS n FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL"
+    ).fetchall()
+    assert len(ids) == len(pages) and all(n == 1 for _, n in ids)
+    digests = duckdb.sql(
+        f"SELECT input_digest, count(*) FROM read_parquet('{table_glob(out_dir, 'inputs')}') "
+        "GROUP BY ALL HAVING count(*) > 1"
+    ).fetchall()
+    assert digests == []
+    mentions = duckdb.sql(
+        f"SELECT count(DISTINCT article_id) FROM read_parquet('{table_glob(out_dir, 'entity_mentions')}')"
+    ).fetchall()[0][0]
+    assert mentions == len(pages)

@@ -1,0 +1,125 @@
+"""Commits, dedup, recovery and concurrency of the on-disk dataset, read back by three readers."""
+
+import multiprocessing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from storage.dataset import Dataset
+from storage.query import table_glob
+from storage.schema import ARTICLES, TABLES
+from tests.storage.factories import article_item, failure_item
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def counts(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Rows per table as DuckDB, Polars and pyarrow see them."""
+    out = {}
+    for table in TABLES:
+        if not (root / table).exists():
+            continue
+        glob = table_glob(root, table)
+        n_duck = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=true)").fetchall()[0][0]
+        n_polars = pl.scan_parquet(glob, hive_partitioning=True).select(pl.len()).collect().item()
+        n_arrow = ds.dataset(root / table, format="parquet", partitioning="hive").count_rows()
+        out[table] = (n_duck, n_polars, n_arrow)
+    return out
+
+
+def test_commit_writes_partitioned_zstd_files_all_readers_agree(tmp_path: Path) -> None:
+    dataset = Dataset(tmp_path)
+    dataset.open()
+    stats = dataset.commit(
+        [article_item("a"), article_item("b"), failure_item("c")], run_id="r1", flush_id="r1-0", now=NOW
+    )
+    assert stats.outcomes == {"ingested": 2, "failed": 1}
+    assert counts(tmp_path) == {
+        "articles": (2, 2, 2),
+        "entity_mentions": (2, 2, 2),
+        "failures": (1, 1, 1),
+        "inputs": (3, 3, 3),
+    }
+    path = tmp_path / "articles" / "ingest_date=2026-01-02" / "part-r1-0.parquet"
+    meta = pq.ParquetFile(path).metadata
+    assert meta.row_group(0).column(0).compression == "ZSTD"
+    assert pq.read_schema(path).names == ARTICLES.names  # partition column only in the path
+    row = duckdb.sql(
+        f"SELECT ingest_date, run_id, ingested_at FROM read_parquet('{table_glob(tmp_path, 'articles')}', "
+        "hive_partitioning=true) LIMIT 1"
+    ).fetchall()[0]
+    assert str(row[0]) == "2026-01-02" and row[1] == "r1" and row[2] == NOW
+
+
+def test_duplicates_by_id_or_content_hash_are_counted_not_written(tmp_path: Path) -> None:
+    dataset = Dataset(tmp_path)
+    dataset.open()
+    dataset.commit([article_item("a")], run_id="r1", flush_id="r1-0", now=NOW)
+    again = Dataset(tmp_path)
+    again.open()
+    stats = again.commit(
+        [
+            article_item("a2", article_id="id-a"),
+            article_item("b", content_hash="hash-a"),
+            article_item("c"),
+            article_item("c-copy", article_id="id-c"),
+        ],
+        run_id="r2",
+        flush_id="r2-0",
+        now=NOW,
+    )
+    assert stats.outcomes == {"duplicate": 3, "ingested": 1}
+    assert counts(tmp_path)["articles"] == (2, 2, 2)
+    assert counts(tmp_path)["entity_mentions"] == (2, 2, 2)
+    assert counts(tmp_path)["inputs"] == (5, 5, 5)
+
+
+def test_ledger_marks_inputs_done_except_retryable_failures(tmp_path: Path) -> None:
+    dataset = Dataset(tmp_path)
+    dataset.open()
+    items = [article_item("a"), failure_item("b"), failure_item("c", reason="worker_crash", retryable=True)]
+    dataset.commit(items, run_id="r1", flush_id="r1-0", now=NOW)
+    fresh = Dataset(tmp_path)
+    fresh.open()
+    assert fresh.index.done_digests == {items[0].ref.digest, items[1].ref.digest}
+
+
+def test_orphans_of_a_crashed_flush_are_removed_and_staging_emptied(tmp_path: Path) -> None:
+    dataset = Dataset(tmp_path)
+    dataset.open()
+    dataset.commit([article_item("a")], run_id="r1", flush_id="r1-0", now=NOW)
+    # A crash after the articles file of flush r1-1 was renamed but before its inputs marker.
+    dataset.commit([article_item("b")], run_id="r1", flush_id="r1-1", now=NOW)
+    marker = tmp_path / "inputs" / "ingest_date=2026-01-02" / "part-r1-1.parquet"
+    marker.unlink()
+    (tmp_path / ".newsflow" / "staging" / "x.parquet.tmp").write_bytes(b"PAR1 torn")
+    recovered = Dataset(tmp_path)
+    removed = recovered.open()
+    assert sorted(p.parent.parent.name for p in removed) == ["articles", "entity_mentions"]
+    assert not any((tmp_path / ".newsflow" / "staging").iterdir())
+    assert counts(tmp_path)["articles"] == (1, 1, 1)
+    assert "id-b" not in recovered.index.article_ids  # so the next run writes it again
+
+
+def _commit_in_process(root: str, names: list[str], run: str) -> None:
+    dataset = Dataset(root)
+    dataset.open()
+    for i, name in enumerate(names):
+        dataset.commit([article_item(name)], run_id=run, flush_id=f"{run}-{i}", now=NOW)
+
+
+def test_two_processes_committing_overlapping_items_write_each_once(tmp_path: Path) -> None:
+    names = [f"n{i}" for i in range(40)]
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_commit_in_process, args=(str(tmp_path), names, run)) for run in ("p", "q")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    ids = duckdb.sql(f"SELECT article_id FROM read_parquet('{table_glob(tmp_path, 'articles')}')").fetchall()
+    assert sorted(i for (i,) in ids) == sorted(f"id-{n}" for n in names)

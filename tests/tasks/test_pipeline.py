@@ -1,0 +1,182 @@
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import tasks.pipeline
+from tasks.discover import discover
+from tasks.models import InputRef
+from tasks.pipeline import PipelineOptions, process_batch
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+HTML_PARAS = (
+    "South Korea and Japan agreed on Tuesday to resume regular talks between their coast guards, officials "
+    "in Seoul said, after a year in which fishing disputes had strained ties.",
+    "The agreement was reached during a meeting in Tokyo, where both sides also discussed search and rescue "
+    "drills with the United States planned for the autumn.",
+    "Officials said the first session of the renewed talks would take place in Busan next month.",
+)
+CANONICAL = "https://gazette.example/world/coast-guard-talks"
+GOOD_HTML = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Coast guard talks resume | Gazette</title>
+<link rel="canonical" href="HTTPS://Gazette.Example/world/coast-guard-talks/?utm_source=rss#top">
+<meta property="article:published_time" content="2025-02-17T20:44:00+09:00">
+<meta name="author" content="Ines Roy"></head>
+<body><nav><ul><li><a href="/">Front page</a></li><li><a href="/world">World news</a></li></ul></nav>
+<article><h1>Coast guard talks resume</h1>
+{"".join(f"<p>{p}</p>" for p in HTML_PARAS)}
+</article><footer><p>Gazette, Harbour Street</p></footer></body></html>"""
+
+TXT_TITLE = "PYONGYANG TEST FIRES CRUISE MISSILES OFF WEST COAST"
+TXT_PARAS = (
+    "North Korea fired several cruise missiles into the sea off its west coast on Sunday, the South Korean "
+    "military said, days before allied drills were due to begin.",
+    "The launches were detected early in the morning and were being analysed together with U.S. "
+    "intelligence, the Joint Chiefs of Staff said in a statement.",
+)
+GOOD_TXT = "\n\n".join((TXT_TITLE, *TXT_PARAS)) + "\n"
+
+EMPTY_HTML = """<!DOCTYPE html><html lang="en"><head><title>Gazette</title></head><body>
+<nav><ul><li><a href="/">Front page</a></li><li><a href="/world">World news</a></li></ul></nav>
+<footer><p>Gazette, Harbour Street</p></footer></body></html>"""
+
+
+def _words(paragraphs: tuple[str, ...]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
+def _normalised_sha(text: str) -> str:
+    # An oracle independent of tasks.clean.normalise, valid for ASCII text.
+    return hashlib.sha256(" ".join(re.findall(r"[^\W_]+", text.casefold())).encode()).hexdigest()
+
+
+@pytest.fixture
+def batch_dir(tmp_path: Path) -> Path:
+    (tmp_path / "a_good.html").write_text(GOOD_HTML, encoding="utf-8")
+    (tmp_path / "b_good.txt").write_text(GOOD_TXT, encoding="utf-8")
+    (tmp_path / "c_binary.html").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "d_empty.html").write_text(EMPTY_HTML, encoding="utf-8")
+    return tmp_path
+
+
+def _refs(directory: Path) -> list[InputRef]:
+    return list(discover([str(directory)]))
+
+
+def test_batch_outcomes_in_input_order(batch_dir: Path) -> None:
+    refs = _refs(batch_dir)
+    assert [Path(r.path).name for r in refs] == ["a_good.html", "b_good.txt", "c_binary.html", "d_empty.html"]
+    result = process_batch(refs, PipelineOptions(), NOW)
+    assert [item.ref for item in result.items] == refs
+    assert [item.outcome for item in result.items] == ["ingested", "ingested", "failed", "empty"]
+    # Input order is the caller's order, not a sorted one.
+    reversed_result = process_batch(refs[::-1], PipelineOptions(), NOW)
+    assert [Path(item.ref.path).name for item in reversed_result.items] == [
+        "d_empty.html",
+        "c_binary.html",
+        "b_good.txt",
+        "a_good.html",
+    ]
+    assert [item.outcome for item in reversed_result.items] == ["empty", "failed", "ingested", "ingested"]
+    assert {"load", "extract", "clean", "tag"} <= set(result.timings)
+
+
+def test_failures_carry_stage_reason_and_digest(batch_dir: Path) -> None:
+    refs = _refs(batch_dir)
+    binary, empty = process_batch(refs, PipelineOptions(), NOW).items[2:]
+    assert binary.article is None and binary.failure is not None
+    assert (binary.failure.stage, binary.failure.reason, binary.failure.retryable) == ("load", "not_html", False)
+    assert binary.failure.input_digest == hashlib.sha256(bytes(range(256)) * 8).hexdigest()
+    assert binary.failure.source_uri == str(batch_dir / "c_binary.html")
+    assert empty.article is None and empty.failure is not None
+    assert (empty.failure.stage, empty.failure.reason) == ("extract", "empty_extraction")
+    assert empty.failure.input_digest == hashlib.sha256(EMPTY_HTML.encode()).hexdigest()
+
+
+def test_html_article(batch_dir: Path) -> None:
+    item = process_batch(_refs(batch_dir), PipelineOptions(), NOW).items[0]
+    article = item.article
+    assert article is not None and item.failure is None
+    assert article.url == CANONICAL
+    assert article.article_id == hashlib.sha256(CANONICAL.encode()).hexdigest()
+    assert article.title == "Coast guard talks resume"
+    assert article.text == "\n".join(HTML_PARAS)  # the h1 echo is gone
+    assert article.word_count == _words(HTML_PARAS)
+    assert article.content_hash == _normalised_sha("\n".join(HTML_PARAS))
+    assert article.authors == ("Ines Roy",)
+    assert article.published_at == datetime(2025, 2, 17, 11, 44, tzinfo=UTC)
+    assert (article.published_at_raw, article.date_source) == ("2025-02-17T20:44:00+09:00", "meta")
+    assert (article.language, article.source_kind) == ("en", "html")
+
+
+def test_text_article(batch_dir: Path) -> None:
+    item = process_batch(_refs(batch_dir), PipelineOptions(), NOW).items[1]
+    article = item.article
+    assert article is not None
+    assert article.title == TXT_TITLE
+    assert article.text == "\n".join(TXT_PARAS)
+    assert article.url is None
+    assert article.article_id == article.content_hash == _normalised_sha("\n".join(TXT_PARAS))
+    assert article.word_count == _words(TXT_PARAS)
+    assert (article.date_source, article.published_at, article.source_kind) == ("none", None, "text")
+    assert article.language == "en"
+    assert item.rule_hits["headline"] == 1
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_mentions_have_offsets_into_article_text(batch_dir: Path, index: int) -> None:
+    item = process_batch(_refs(batch_dir), PipelineOptions(), NOW).items[index]
+    assert item.article is not None
+    assert item.mentions
+    for m in item.mentions:
+        assert item.article.text[m.start : m.end] == m.text
+
+
+def test_mentions_found_in_each_article(batch_dir: Path) -> None:
+    html_item, txt_item = process_batch(_refs(batch_dir), PipelineOptions(), NOW).items[:2]
+    assert {"South Korea", "Japan", "Seoul", "Tokyo", "United States", "Busan"} <= {m.text for m in html_item.mentions}
+    assert {"North Korea", "South Korean", "U.S.", "Joint Chiefs of Staff"} <= {m.text for m in txt_item.mentions}
+    # The caps headline became the title, so it is not tagged as body text.
+    assert "PYONGYANG" not in {m.text for m in txt_item.mentions}
+
+
+def test_unexpected_exception_is_an_internal_error_at_its_stage(
+    batch_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("extractor exploded")
+
+    monkeypatch.setattr(tasks.pipeline, "extract_html", boom)
+    items = process_batch(_refs(batch_dir), PipelineOptions(), NOW).items
+    assert [item.outcome for item in items] == ["failed", "ingested", "failed", "failed"]
+    for item in (items[0], items[3]):
+        assert item.failure is not None
+        assert (item.failure.stage, item.failure.reason) == ("extract", "internal_error")
+        assert "RuntimeError" in item.failure.detail and "extractor exploded" in item.failure.detail
+        assert item.failure.input_digest == item.ref.digest
+    assert items[1].article is not None and items[1].article.title == TXT_TITLE
+    assert items[2].failure is not None and items[2].failure.reason == "not_html"
+
+
+def test_date_hint_from_removed_chrome_line(tmp_path: Path) -> None:
+    path = tmp_path / "dated.txt"
+    path.write_text("\n".join((*TXT_PARAS, "- 17/2 20:44", "- Comment (0)")), encoding="utf-8")
+    (item,) = process_batch(_refs(tmp_path), PipelineOptions(), NOW).items
+    assert item.article is not None
+    assert item.article.published_at == datetime(2025, 2, 17, 20, 44, tzinfo=UTC)
+    assert (item.article.published_at_raw, item.article.date_source) == ("17/2 20:44", "text")
+    assert item.article.title is None
+    assert item.article.text == "\n".join(TXT_PARAS)
+
+
+def test_malformed_canonical_link_does_not_sink_the_article(tmp_path: Path) -> None:
+    html = GOOD_HTML.replace(
+        "HTTPS://Gazette.Example/world/coast-guard-talks/?utm_source=rss#top", "http://[gazette.example/world"
+    )
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    (item,) = process_batch(_refs(tmp_path), PipelineOptions(), NOW).items
+    assert item.failure is None
+    assert item.article is not None and item.article.url is None

@@ -1,0 +1,144 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from tasks.models import Mention
+from tasks.tag import TagOptions, get_tagger
+
+
+def _tag(text: str) -> tuple[Mention, ...]:
+    mentions = get_tagger().tag(text)
+    for m in mentions:
+        assert text[m.start : m.end] == m.text
+    return mentions
+
+
+def _by_text(text: str) -> dict[str, Mention]:
+    return {m.text: m for m in _tag(text)}
+
+
+def test_south_korea_aliases_link_to_one_entity() -> None:
+    found = _by_text("Officials of the ROK, formally the Republic of Korea, said South Korea would respond.")
+    assert set(found) == {"ROK", "Republic of Korea", "South Korea"}
+    ids = {m.entity_id for m in found.values()}
+    assert len(ids) == 1 and None not in ids
+    assert {m.label for m in found.values()} == {"GPE"}
+    assert found["ROK"].entity_name == "South Korea"
+
+
+def test_north_korea_aliases_link_to_one_entity() -> None:
+    found = _by_text("The DPRK fired a missile; North Korea said it was a test.")
+    assert set(found) == {"DPRK", "North Korea"}
+    assert found["DPRK"].entity_id == found["North Korea"].entity_id is not None
+    assert found["DPRK"].entity_name == "North Korea"
+
+
+def test_the_two_koreas_are_different_entities() -> None:
+    found = _by_text("North Korea and South Korea")
+    assert found["North Korea"].entity_id != found["South Korea"].entity_id
+
+
+def test_united_states_aliases_link_to_one_entity() -> None:
+    found = _by_text("The U.S. envoy said the United States would stay.")
+    assert set(found) == {"U.S.", "United States"}
+    assert found["U.S."].entity_id == found["United States"].entity_id is not None
+    assert found["U.S."].entity_name == "United States"
+
+
+def test_longest_match_wins() -> None:
+    text = "The U.N. Security Council met on Friday; the U.N. chief spoke later."
+    mentions = _tag(text)
+    assert [(m.text, m.label) for m in mentions] == [("U.N. Security Council", "ORG"), ("U.N.", "ORG")]
+    council, un = mentions
+    assert council.start == text.index("U.N. Security Council")
+    assert council.entity_id != un.entity_id
+
+
+def test_demonym_is_norp_linked_to_the_country() -> None:
+    found = _by_text("A South Korean diplomat met officials in South Korea.")
+    assert found["South Korean"].label == "NORP"
+    assert found["South Korea"].label == "GPE"
+    assert found["South Korean"].entity_id == found["South Korea"].entity_id is not None
+
+
+def test_offsets_point_into_the_text_in_document_order() -> None:
+    text = "“The U.S.’s commitment,” Cho said in Seoul, “is ironclad,” as Pyongyang’s envoy left Tokyo."
+    mentions = get_tagger().tag(text)
+    assert [m.text for m in mentions] == ["U.S.", "Seoul", "Pyongyang", "Tokyo"]
+    for m in mentions:
+        assert text[m.start : m.end] == m.text
+        assert m.source == "gazetteer"
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+    assert mentions[1].start == text.index("Seoul")
+
+
+def test_all_caps_forms_are_matched() -> None:
+    found = _by_text("SEOUL WARNS PYONGYANG OVER LAUNCH")
+    assert set(found) == {"SEOUL", "PYONGYANG"}
+    assert found["PYONGYANG"].entity_id == _by_text("Pyongyang said")["Pyongyang"].entity_id
+
+
+@pytest.mark.parametrize("text", ["Let us know who wins the vote.", "They told us who was there and why."])
+def test_lowercase_common_words_are_not_matched(text: str) -> None:
+    assert _tag(text) == ()
+
+
+def test_case_matters_for_short_forms() -> None:
+    found = _by_text("Officials at WHO told the US mission.")
+    assert set(found) == {"WHO", "US"}
+    assert found["WHO"].label == "ORG"
+
+
+def test_abbreviation_in_hyphenated_compound_is_matched() -> None:
+    assert [m.text for m in _tag("U.S.-led drills and a U.N.-backed plan")] == ["U.S.", "U.N."]
+
+
+def _write_gazetteer(path: Path, rows: list[dict[str, object]]) -> str:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return str(path)
+
+
+def test_extra_gazetteer_file_adds_an_entity(tmp_path: Path) -> None:
+    extra = _write_gazetteer(
+        tmp_path / "mine.jsonl",
+        [
+            {
+                "id": "test:org:avalon-harbour-board",
+                "label": "ORG",
+                "kind": "organisation",
+                "name": "Avalon Harbour Board",
+                "aliases": ["AHB"],
+            }
+        ],
+    )
+    text = "The Avalon Harbour Board, or AHB, met in Seoul."
+    assert "Avalon Harbour Board" not in [m.text for m in get_tagger().tag(text)]
+    mentions = get_tagger(TagOptions(extra_files=(extra,))).tag(text)
+    found = {m.text: m for m in mentions}
+    assert set(found) == {"Avalon Harbour Board", "AHB", "Seoul"}
+    assert found["AHB"].entity_id == found["Avalon Harbour Board"].entity_id == "test:org:avalon-harbour-board"
+    assert found["AHB"].entity_name == "Avalon Harbour Board"
+    assert found["AHB"].label == "ORG"
+
+
+def test_extra_file_cannot_take_over_a_vendored_form(tmp_path: Path) -> None:
+    extra = _write_gazetteer(
+        tmp_path / "mine.jsonl",
+        [{"id": "test:city:seoul", "label": "GPE", "kind": "city", "name": "Seoul", "aliases": []}],
+    )
+    default_id = get_tagger().tag("Seoul")[0].entity_id
+    (mention,) = get_tagger(TagOptions(extra_files=(extra,))).tag("Seoul")
+    assert mention.entity_id == default_id != "test:city:seoul"
+
+
+def test_missing_extra_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        get_tagger(TagOptions(extra_files=(str(tmp_path / "missing.jsonl"),)))
+
+
+def test_bad_extra_file_raises_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "label": "ORG", "name": "Ok Org"}\n{"id": "y"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
+        get_tagger(TagOptions(extra_files=(str(bad),)))
