@@ -16,13 +16,15 @@ import time
 import uuid
 from collections import deque
 from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from flows.settings import apply_prefect_defaults, load_settings, pipeline_options
 
 apply_prefect_defaults()
 
 from prefect import flow, get_run_logger, task  # settings must be applied before prefect is imported
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import (
     State,
@@ -35,6 +37,7 @@ from prefect.tasks import Task
 
 from flows.pool import get_pool, take_pool
 from flows.report import RunSummary
+from flows.runs import recorded_run
 from storage.dataset import Dataset
 from tasks.discover import discover
 from tasks.errors import is_retryable
@@ -68,23 +71,30 @@ def process_batch_task(pool_key: str, refs: list[InputRef], now: datetime) -> Ba
 
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=True)  # type: ignore[arg-type]
 def ingest(
-    sources: list[str],
-    out: str = "data",
-    batch_size: int = 40,
-    workers: int = 0,
-    flush_rows: int = 500,
+    sources: Annotated[list[str], Field(min_length=1)],
+    out: Annotated[str, Field(min_length=1)] = "data",
+    batch_size: Annotated[int, Field(ge=1, le=10_000)] = 40,
+    workers: Annotated[int, Field(ge=0, le=256)] = 0,
+    flush_rows: Annotated[int, Field(ge=1)] = 500,
 ) -> dict[str, object]:
     """Ingest local articles (``.html``/``.htm``, ``.txt``, ``.jsonl``; files or directories)
     from ``sources`` into the Parquet dataset at ``out``. ``workers=0`` means one per core.
-    Returns the run summary (also left as the markdown artifact ``ingest-summary``).
+    Returns the run summary, also left as the markdown artifact ``ingest-summary`` and as a row
+    of the dataset's ``runs`` table (written even when the run fails).
     """
+    summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), out=out)
+    with recorded_run(Dataset(out), "ingest", summary, sources=sources):
+        _ingest(sources, out, batch_size, workers, flush_rows, summary)
+    return summary.as_dict()
+
+
+def _ingest(sources: list[str], out: str, batch_size: int, workers: int, flush_rows: int, summary: RunSummary) -> None:
     started = time.monotonic()
     logger = get_run_logger()
     settings = load_settings()
-    run_id = str(flow_run.id or uuid.uuid4())
+    run_id = summary.run_id
     worker_count = workers if workers > 0 else settings.worker_count
     options = pipeline_options(settings)
-    summary = RunSummary(run_id=run_id, out=out)
 
     refs = list(discover(sources))
     summary.discovered = len(refs)
@@ -154,12 +164,7 @@ def ingest(
                 logger.info("progress: %d/%d inputs (%.1f/s)", done, len(refs), rate)
     commit()
 
-    summary.elapsed = time.monotonic() - started
-    create_markdown_artifact(
-        key="ingest-summary", markdown=summary.to_markdown(), description=f"newsflow ingest into {out}"
-    )
     logger.info("%s", summary.to_text())
-    return summary.as_dict()
 
 
 def _result_or_failures(batch: list[InputRef], future: PrefectFuture[BatchResult]) -> BatchResult:

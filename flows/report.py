@@ -29,6 +29,7 @@ class RunSummary:
     orphans_removed: int = 0
     files_written: int = 0
     elapsed: float = 0.0
+    error: str | None = None
 
     def add_batch(self, result: BatchResult) -> None:
         """Count what the workers reported for one batch (before dedup)."""
@@ -62,15 +63,25 @@ class RunSummary:
             "orphans_removed": self.orphans_removed,
             "files_written": self.files_written,
             "elapsed_seconds": round(self.elapsed, 2),
+            "error": self.error,
+        }
+
+    def run_row(self) -> dict[str, Any]:
+        """The counts for this run's row in the ``runs`` table (timing columns added by the caller)."""
+        return {
+            "discovered": self.discovered,
+            **{k: self.outcomes.get(k, 0) for k in OUTCOME_ORDER},
+            "report": self.to_markdown(),
         }
 
     def to_markdown(self) -> str:
         """The report left as a Prefect artifact."""
         data = self.as_dict()
+        status = f"**failed**: `{self.error}`" if self.error else "completed"
         lines = [
             f"# newsflow ingest `{self.run_id}`",
             "",
-            f"Output: `{self.out}`",
+            f"Output: `{self.out}`; {status}",
             "",
             "| outcome | inputs |",
             "|---|---:|",

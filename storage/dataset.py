@@ -30,6 +30,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from storage.compact import CompactStats, compact
+from storage.compact import recover as recover_compactions
 from storage.parquet import write_atomic
 from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
 from tasks.models import Article, Failure, ItemResult, Mention
@@ -94,9 +96,17 @@ class Dataset:
     def open(self) -> list[Path]:
         """Recover from any crashed writer, then load the index. Returns the orphans removed."""
         with self.lock():
+            recover_compactions(self.root)
             removed = self._remove_orphans()
             self._refresh()
         return removed
+
+    def compact(self, *, only_if_files_above: int = 1) -> CompactStats:
+        """Merge small files and drop duplicate rows, partition by partition (see storage.compact)."""
+        with self.lock():
+            recover_compactions(self.root)
+            self._remove_orphans()
+            return compact(self.root, only_if_files_above=only_if_files_above)
 
     def _remove_orphans(self) -> list[Path]:
         if self.staging_dir.exists():
@@ -166,6 +176,14 @@ class Dataset:
             mentions=tables["entity_mentions"].num_rows,
             failures=tables["failures"].num_rows,
         )
+
+    def record_run(self, row: dict[str, Any], *, now: datetime) -> Path:
+        """Write one ``runs`` row (its own small file; compaction merges them)."""
+        table = _table("runs", [None], {"ingested_at": now}, **{k: [v] for k, v in row.items()})
+        partition = f"{PARTITION_COLUMN}={now.strftime('%Y-%m-%d')}"
+        final = self.root / "runs" / partition / f"part-{row['run_id']}-{row['flow']}.parquet"
+        with self.lock():  # not while a compaction swaps partitions
+            return write_atomic(table, final, self.staging_dir)
 
     def _build_tables(
         self, items: Sequence[ItemResult], *, run_id: str, now: datetime

@@ -26,6 +26,7 @@ ARTICLES = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("authors", pa.list_(pa.string()), nullable=False),
         pa.field("editors", pa.list_(pa.string()), nullable=False),
+        pa.field("byline_raw", pa.string()),
         pa.field("published_at", TIMESTAMP),
         pa.field("published_at_raw", pa.string()),
         pa.field("date_source", pa.string(), nullable=False),
@@ -81,17 +82,43 @@ INPUTS = pa.schema(
     ]
 )
 
+#: One row per flow run (ingest or compact), written when the run ends: freshness and outcome
+#: counts for consumers who never look at Prefect.
+RUNS = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("flow", pa.string(), nullable=False),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("started_at", TIMESTAMP, nullable=False),
+        pa.field("finished_at", TIMESTAMP, nullable=False),
+        pa.field("sources", pa.list_(pa.string()), nullable=False),
+        pa.field("discovered", pa.int64(), nullable=False),
+        pa.field("ingested", pa.int64(), nullable=False),
+        pa.field("duplicate", pa.int64(), nullable=False),
+        pa.field("unchanged", pa.int64(), nullable=False),
+        pa.field("empty", pa.int64(), nullable=False),
+        pa.field("failed", pa.int64(), nullable=False),
+        pa.field("error", pa.string()),
+        pa.field("report", pa.string(), nullable=False),
+        pa.field("ingested_at", TIMESTAMP, nullable=False),
+    ]
+)
+
 #: Table name (directory under the dataset root) -> schema.
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "entity_mentions": ENTITY_MENTIONS,
     "failures": FAILURES,
     "inputs": INPUTS,
+    "runs": RUNS,
 }
 
 #: The order in which a flush makes its files visible. ``inputs`` goes last: its file is the
 #: commit marker, so files of a flush that never got one are orphans of a crash.
 COMMIT_ORDER: tuple[str, ...] = ("articles", "entity_mentions", "failures", "inputs")
+
+#: Tables that compaction merges: the flushed ones and ``runs``.
+COMPACTED: tuple[str, ...] = (*COMMIT_ORDER, "runs")
 
 #: Columns every writer stamps on every row of a flush, whatever the table.
 STAMP_COLUMNS: tuple[str, ...] = ("ingested_at", "run_id")

@@ -4,7 +4,8 @@ trafilatura drops chrome that lives in the page structure; what sits inside the 
 container, or in text that was flattened before we got it, survives: title echoes, counters,
 "LEAVE A REPLY" forms, credit lines, a body printed twice. Each rule below removes one such
 thing from a list of paragraphs. Rules never drop information silently: credit lines become
-``authors``/``editors`` and the lines themselves are kept in ``Cleaned.credits``.
+``authors``/``editors`` and the lines themselves are kept in ``CleanResult.credits`` (the
+``byline_raw`` column).
 
 Rules run in ``RULES`` order; ``clean`` returns per-rule hit counts so a regression shows up in
 the run summary.
@@ -14,6 +15,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+
+import ftfy
+import ftfy.badness
 
 from tasks.models import InputKind
 
@@ -76,6 +80,24 @@ def _is_caps(line: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Rules
 
+def mojibake(draft: Draft) -> tuple[Draft, int]:
+    """Repair UTF-8 text that was decoded with the wrong code page (``Seoulâ€™s`` -> ``Seoul’s``).
+
+    ftfy's ``fix_encoding`` only undoes mis-decoding (quotes and dashes stay as written), and it
+    runs only on paragraphs its cheap badness check flags.
+    """
+    fixed = []
+    hits = 0
+    for paragraph in draft.paragraphs:
+        if ftfy.badness.is_bad(paragraph):
+            repaired = ftfy.fix_encoding(paragraph)
+            hits += repaired != paragraph
+            paragraph = repaired
+        fixed.append(paragraph)
+    title = ftfy.fix_encoding(draft.title) if draft.title and ftfy.badness.is_bad(draft.title) else draft.title
+    return replace(draft, paragraphs=tuple(fixed), title=title), hits
+
+
 _CHROME = re.compile(
     r"""^(?:
         loading(?:\.\.\.|…)?|search|menu|home|skip\ to\ (?:main\ )?content|advertisement|sponsored|
@@ -84,6 +106,8 @@ _CHROME = re.compile(
         (?:-\s*)?category\s*:.*|(?:-\s*)?tags?\s*:.*|
         (?:-\s*)?comments?\s*\(\d+\)|(?:-\s*)?trackbacks?\s*\(\d+\)|\d+\s+comments?|
         (?:copyright\s+)?©.*|all\ rights\ reserved\.?|
+        follow\ us\ on\ .{0,100}|(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the)\ .{0,40}newsletters?.{0,80}|
+        (?:read|see)\ (?:more|also)\s*:.{0,150}|
         (?:this\ (?:web)?site|we)\ uses?\ cookies.*|accept(?:\ all)?(?:\ cookies)?|cookie\ settings
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -105,6 +129,22 @@ def page_chrome(draft: Draft) -> tuple[Draft, int]:
             continue
         kept.append(line)
     return replace(draft, paragraphs=tuple(kept), date_hints=tuple(hints)), len(draft.paragraphs) - len(kept)
+
+
+_CONSENT_TERMS = re.compile(
+    r"(?i)\b(cookies?|consent(?:ing)?|personal data|partners|preferences|privacy policy|"
+    r"personali[sz]ed (?:ads|advertising|content)|geolocation|legitimate interest|unique identifiers|"
+    r"device scanning|opt[ -]out)\b"
+)
+
+
+def cookie_banner(draft: Draft) -> tuple[Draft, int]:
+    """Drop consent-banner paragraphs: three or more distinct consent terms in one paragraph.
+
+    One term is not enough: news text says "consent" or "partners" too.
+    """
+    kept = tuple(p for p in draft.paragraphs if len({m.lower() for m in _CONSENT_TERMS.findall(p)}) < 3)
+    return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
 
 
 _COMMENT_FORM = re.compile(
@@ -269,7 +309,9 @@ def credit_line(draft: Draft) -> tuple[Draft, int]:
 
 #: The rules, in the order they run. Names are what the run summary reports.
 RULES: tuple[tuple[str, Rule], ...] = (
+    ("mojibake", mojibake),
     ("page_chrome", page_chrome),
+    ("cookie_banner", cookie_banner),
     ("comment_form", comment_form),
     ("stray_counter", stray_counter),
     ("headline", headline),
@@ -284,7 +326,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
 
 _JUNK_AUTHOR = re.compile(
     r"(?i)^(?:by|from|and|staff|admin|administrator|editor|email(?: the author)?|contact|follow|"
-    r"share|updated|posted|published|\d.*|.*@.*|https?://.*|.*\b(?:ago|am|pm)\b)$"
+    r"share|updated|posted|published|\d.*|.*@.*|https?://.*|.*\bago|.*\d\s*(?:am|pm|a\.m\.|p\.m\.))$"
 )
 
 

@@ -45,6 +45,8 @@ _YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}")
 # Two defaults that differ in every field: a component dateutil did not find shows up as a
 # difference, so "5 minutes ago" or "12" (no day and month) is not mistaken for a date.
 _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+#: How far back a date without a year may be placed (see ``_parse_loose``).
+YEARLESS_MAX_AGE = timedelta(days=183)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
 
 
@@ -97,10 +99,14 @@ def _parse_loose(text: str, *, now: datetime, dayfirst: bool) -> datetime | None
     if (first.month, first.day) != (second.month, second.day):
         return None  # no day and month in the string
     if first.year != second.year:
-        # Day and month without a year ("17/2 20:44"): the latest such date not after ``now``.
+        # Day and month without a year ("17/2 20:44"): the latest such date not after ``now``,
+        # trusted only when that is recent. For a page fetched today the guess is right; for an
+        # old file ingested today it would invent a year, so the date stays unknown instead.
         candidate = first.replace(year=now.year)
         if candidate.replace(tzinfo=candidate.tzinfo or UTC) > now:
             candidate = candidate.replace(year=now.year - 1)
+        if now - candidate.replace(tzinfo=candidate.tzinfo or UTC) > YEARLESS_MAX_AGE:
+            return None
         return candidate
     return first
 

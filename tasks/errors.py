@@ -15,12 +15,14 @@ class NewsflowError(Exception):
     reason: str = "error"
     stage: str = "unknown"
 
-    def __init__(self, detail: str = "", *, reason: str | None = None) -> None:
+    def __init__(self, detail: str = "", *, reason: str | None = None, stage: str | None = None) -> None:
         super().__init__(detail or self.reason)
         self.detail = detail
         # An instance may refine the class code (e.g. ``http_404``) without a class per code.
         if reason is not None:
             self.reason = reason
+        if stage is not None:
+            self.stage = stage
 
 
 class SourceError(NewsflowError):

@@ -70,16 +70,6 @@ class Extracted:
     sitename: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Cleaned:
-    """Text after the cleanup rules, with what each rule removed or moved."""
-
-    text: str
-    title: str | None
-    authors: tuple[str, ...]
-    rule_hits: dict[str, int] = field(default_factory=dict)
-
-
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -107,6 +97,7 @@ class Article:
     text: str
     authors: tuple[str, ...]
     editors: tuple[str, ...]
+    byline_raw: str | None
     published_at: datetime | None
     published_at_raw: str | None
     date_source: str

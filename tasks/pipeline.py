@@ -67,13 +67,15 @@ def process_one(ref: InputRef, options: PipelineOptions, now: datetime, timings:
         )
         words = len(cleaned.text.split())
         if words < options.extract.min_words:
-            raise EmptyExtraction(f"only {words} words left after cleanup")
+            raise EmptyExtraction(f"only {words} words left after cleanup", stage="clean")
         published, published_raw, date_source = (
             extracted.published_at,
             extracted.published_at_raw,
             extracted.date_source,
         )
-        if published is None:
+        if published is None and cleaned.date_hints:
+            # Keep the string even when it cannot be trusted as a date (no year, too old to guess).
+            published_raw = cleaned.date_hints[0]
             for hint in cleaned.date_hints:
                 published = parse_datetime(hint, now=now, dayfirst=True)
                 if published is not None:
@@ -89,6 +91,7 @@ def process_one(ref: InputRef, options: PipelineOptions, now: datetime, timings:
             text=cleaned.text,
             authors=cleaned.authors,
             editors=cleaned.editors,
+            byline_raw="\n".join(cleaned.credits) or None,
             published_at=published,
             published_at_raw=published_raw,
             date_source=date_source,

@@ -23,6 +23,7 @@ def article_item(
         text=text,
         authors=("A. Writer",),
         editors=(),
+        byline_raw=None,
         published_at=datetime(2025, 2, 17, 11, 44, tzinfo=UTC),
         published_at_raw="2025-02-17T20:44:00+09:00",
         date_source="meta",

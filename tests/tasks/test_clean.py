@@ -6,8 +6,10 @@ from tasks.clean import (
     clean,
     clean_authors,
     comment_form,
+    cookie_banner,
     credit_line,
     headline,
+    mojibake,
     page_chrome,
     repeated_body,
     repeated_paragraph,
@@ -28,7 +30,9 @@ def _draft(*paragraphs: str, title: str | None = None, kind: InputKind = "text")
 
 def test_rules_are_the_documented_ones_in_order() -> None:
     assert [name for name, _ in RULES] == [
+        "mojibake",
         "page_chrome",
+        "cookie_banner",
         "comment_form",
         "stray_counter",
         "headline",
@@ -285,7 +289,9 @@ def test_clean_runs_rules_together_on_a_noisy_flat_text() -> None:
     assert result.text == f"{P1}\n{P2}\n{P3}"
     assert result.authors == ("AVALON PRESS TEAM",)
     assert result.rule_hits == {
+        "mojibake": 0,
         "page_chrome": 0,
+        "cookie_banner": 0,
         "comment_form": 2,
         "stray_counter": 1,
         "headline": 1,
@@ -294,3 +300,19 @@ def test_clean_runs_rules_together_on_a_noisy_flat_text() -> None:
         "repeated_paragraph": 0,
         "credit_line": 1,
     }
+
+
+def test_mojibake_is_repaired_and_clean_text_untouched() -> None:
+    broken = "Seoul\u00e2\u20ac\u2122s envoy said \u00e2\u20ac\u0153no decision\u00e2\u20ac\u009d was made."
+    fine = "Seoul’s envoy said “no decision” was made — Cho Tae-yul (조태열) agreed."
+    out, hits = mojibake(_draft(broken, fine))
+    assert out.paragraphs == ("Seoul’s envoy said “no decision” was made.", fine)
+    assert hits == 1
+
+
+def test_cookie_banner_needs_three_consent_terms() -> None:
+    consent = "We and our partners use cookies and process personal data for personalised advertising."
+    news = "Lawmakers said the treaty needs the consent of parliament and of both partners."
+    out, hits = cookie_banner(_draft(P1, consent, news))
+    assert out.paragraphs == (P1, news)
+    assert hits == 1
