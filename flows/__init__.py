@@ -1,4 +1,10 @@
 """Prefect flows, task wrappers and the ``newsflow`` CLI: the only package that imports prefect.
 
-Import ``flows.settings`` before prefect itself: it sets the offline, no-telemetry defaults.
+Importing this package applies newsflow's Prefect defaults (offline, no telemetry, a longer
+embedded-server start-up timeout) before any module of it can import prefect, which reads its
+settings at import time.
 """
+
+from flows.settings import apply_prefect_defaults
+
+apply_prefect_defaults()

@@ -6,11 +6,12 @@ newsflow's defaults, so ``newsflow --help`` is instant and worker processes stay
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.settings import apply_prefect_defaults, load_settings
+from flows.settings import load_settings
 from tasks.errors import SourceError
 
 
@@ -50,6 +51,49 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.set_defaults(command=_ingest)
 
+    compact = sub.add_parser(
+        "compact",
+        help="merge small files and drop duplicate rows in a dataset",
+        description="Run the Prefect flow 'compact' (embedded server unless PREFECT_API_URL is set).",
+    )
+    compact.add_argument("out", nargs="?", default=settings.out, help="dataset directory (default: %(default)s)")
+    compact.add_argument(
+        "--min-files",
+        type=int,
+        default=2,
+        help="rewrite a partition when a table has at least this many files (default: %(default)s)",
+    )
+    compact.set_defaults(command=_compact)
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the deployments of prefect.yaml on their schedules until Ctrl-C",
+        description="Start a persistent Prefect server on loopback (unless PREFECT_API_URL "
+        "points to one) and serve every deployment of prefect.yaml in this process.",
+    )
+    serve.add_argument("--file", default="prefect.yaml", help="deployments file (default: %(default)s)")
+    serve.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=settings.server_port, help="server port (default: %(default)s)")
+    serve.set_defaults(command=_serve)
+
+    trigger = sub.add_parser(
+        "trigger",
+        help="start a run of a deployment (FLOW/DEPLOYMENT), once per double-click",
+        description="Create a flow run of a deployment on the Prefect server at PREFECT_API_URL. "
+        "The same deployment and parameters within one minute make one run.",
+    )
+    trigger.add_argument("deployment", help="e.g. ingest/backfill")
+    trigger.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter; VALUE is read as JSON when it parses, else as a string",
+    )
+    trigger.add_argument("--idempotency-key", help="explicit key: triggers with the same key make one run")
+    trigger.set_defaults(command=_trigger)
+
     show = sub.add_parser("show", help="print what a dataset holds, queried with DuckDB")
     show.add_argument("out", nargs="?", default=settings.out, help="dataset directory (default: %(default)s)")
     show.set_defaults(command=_show)
@@ -57,7 +101,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    apply_prefect_defaults()
     missing = [s for s in args.sources if not Path(s).exists()]
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
@@ -87,6 +130,79 @@ def _ingest(args: argparse.Namespace) -> int:
         from flows.report import format_summary
 
         print(format_summary(summary))
+    return 0
+
+
+def _compact(args: argparse.Namespace) -> int:
+    from flows.compact import compact
+
+    summary = compact(out=args.out, min_files=args.min_files)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from flows.server import local_server
+    from flows.settings import use_prefect_api
+
+    settings = load_settings()
+    project = Path(args.file)
+    if not project.is_file():
+        print(f"newsflow: no deployments file {project}", file=sys.stderr)
+        return 2
+    # SIGTERM (systemd, docker stop) stops as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        if settings.prefect_api_url:
+            _serve_deployments(project)
+        else:
+            home = Path(settings.server_home)
+            print(f"starting Prefect server on {args.host}:{args.port} (PREFECT_HOME={home}, log in {home}/server.log)")
+            with local_server(home, args.host, args.port, startup_timeout=240) as api_url:
+                use_prefect_api(api_url)
+                print(f"Prefect server ready: UI at {api_url.removesuffix('/api')}")
+                _serve_deployments(project)
+    except KeyboardInterrupt:
+        pass
+    print("newsflow serve: stopped")
+    return 0
+
+
+def _serve_deployments(project: Path) -> None:
+    from prefect import serve
+
+    from flows.deployments import runner_deployments
+
+    deployments = runner_deployments(project)
+    # Schedules stay active when we stop: starting `newsflow serve` again resumes them.
+    serve(*deployments, pause_on_shutdown=False)
+
+
+def _trigger(args: argparse.Namespace) -> int:
+    parameters = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"newsflow: parameter {item!r} is not KEY=VALUE", file=sys.stderr)
+            return 2
+        try:
+            parameters[key] = json.loads(value)
+        except ValueError:
+            parameters[key] = value
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    from flows.deployments import idempotency_key
+
+    key = args.idempotency_key or idempotency_key(args.deployment, parameters)
+    try:
+        run = run_deployment(args.deployment, parameters=parameters, idempotency_key=key, timeout=0)
+        assert isinstance(run, FlowRun)  # sync call: not a coroutine
+    except PrefectHTTPStatusError as exc:
+        print(f"newsflow: rejected: {exc.response.text}", file=sys.stderr)
+        return 2
+    print(f"flow run {run.id} ({run.name}) of {args.deployment}: {run.state_name}")
     return 0
 
 

@@ -18,13 +18,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import Field
-
-from flows.settings import apply_prefect_defaults, load_settings, pipeline_options
-
-apply_prefect_defaults()
-
-from prefect import flow, get_run_logger, task  # settings must be applied before prefect is imported
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import (
     State,
@@ -34,10 +28,12 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import Task
+from pydantic import Field
 
 from flows.pool import get_pool, take_pool
 from flows.report import RunSummary
 from flows.runs import recorded_run
+from flows.settings import load_settings, pipeline_options
 from storage.dataset import Dataset
 from tasks.discover import discover
 from tasks.errors import is_retryable

@@ -8,9 +8,10 @@ import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tasks.pipeline import PipelineOptions
-from tasks.tag import TagOptions
+if TYPE_CHECKING:  # importing the pipeline loads spaCy and trafilatura: not for `newsflow --help`
+    from tasks.pipeline import PipelineOptions
 
 #: Prefect defaults we ship. The embedded server's first start on a fresh PREFECT_HOME runs
 #: migrations (~30 s here) and Prefect's 20 s default start-up timeout then fails the first run.
@@ -54,6 +55,11 @@ class Settings:
     flush_rows: int = 500
     #: Extra gazetteer files (os.pathsep-separated), added to the vendored reference data.
     gazetteers: tuple[str, ...] = ()
+    #: A Prefect server to use; when unset, ``newsflow serve`` starts its own.
+    prefect_api_url: str | None = None
+    #: Where ``newsflow serve``'s own server keeps its SQLite database and log.
+    server_home: str = ""
+    server_port: int = 4200
 
     @property
     def worker_count(self) -> int:
@@ -70,9 +76,24 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         batch_size=int(env.get("NEWSFLOW_BATCH_SIZE", defaults.batch_size)),
         flush_rows=int(env.get("NEWSFLOW_FLUSH_ROWS", defaults.flush_rows)),
         gazetteers=tuple(p for p in env.get("NEWSFLOW_GAZETTEERS", "").split(os.pathsep) if p),
+        prefect_api_url=env.get("PREFECT_API_URL") or None,
+        server_home=env.get("NEWSFLOW_SERVER_HOME")
+        or str(Path(env.get("HOME") or Path.home()) / ".newsflow" / "server"),
+        server_port=int(env.get("NEWSFLOW_SERVER_PORT", defaults.server_port)),
     )
 
 
-def pipeline_options(settings: Settings) -> PipelineOptions:
+def use_prefect_api(url: str, env: MutableMapping[str, str] = os.environ) -> None:
+    """Point this process (and the flow runs it starts) at the Prefect server at ``url``.
+
+    Must run before prefect is imported.
+    """
+    env["PREFECT_API_URL"] = url
+
+
+def pipeline_options(settings: Settings) -> "PipelineOptions":
     """Options for the pipeline steps, from settings (the rest keep their measured defaults)."""
+    from tasks.pipeline import PipelineOptions
+    from tasks.tag import TagOptions
+
     return PipelineOptions(tag=TagOptions(extra_files=settings.gazetteers))

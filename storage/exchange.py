@@ -29,4 +29,3 @@ def replace_dir(new: Path, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(new, target)
         new.mkdir()  # keep the post-condition: ``new`` holds what was at ``target`` (nothing)
-

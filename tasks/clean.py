@@ -80,6 +80,7 @@ def _is_caps(line: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Rules
 
+
 def mojibake(draft: Draft) -> tuple[Draft, int]:
     """Repair UTF-8 text that was decoded with the wrong code page (``Seoulâ€™s`` -> ``Seoul’s``).
 

@@ -122,3 +122,52 @@ def test_kill_9_mid_run_leaves_readable_files_and_the_next_run_completes(prefect
         f"SELECT count(DISTINCT article_id) FROM read_parquet('{table_glob(out_dir, 'entity_mentions')}')"
     ).fetchall()[0][0]
     assert mentions == len(pages)
+
+
+@pytest.mark.slow
+def test_two_concurrent_runs_on_overlapping_input_write_each_article_once(prefect_server: str, tmp_path: Path) -> None:
+    pages = write_corpus(tmp_path / "all", 90, seed=11)
+    for name, chunk in (("a", pages[:60]), ("b", pages[30:])):  # 30 pages in both
+        (tmp_path / name).mkdir()
+        for page in chunk:
+            (tmp_path / name / page.name).write_bytes(page.read_bytes())
+    out_dir = tmp_path / "out"
+    procs = [
+        newsflow(
+            [
+                "ingest",
+                str(tmp_path / name),
+                "--out",
+                str(out_dir),
+                "--batch-size",
+                "5",
+                "--flush-rows",
+                "5",
+                "--workers",
+                "1",
+            ],
+            prefect_server,
+        )
+        for name in ("a", "b")
+    ]
+    logs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], logs
+    ids = duckdb.sql(
+        f"SELECT article_id, count(*) FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL"
+    ).fetchall()
+    assert len(ids) == 90 and all(n == 1 for _, n in ids)
+    mentions = duckdb.sql(
+        f"SELECT article_id, start, count(*) FROM read_parquet('{table_glob(out_dir, 'entity_mentions')}')"
+        " GROUP BY ALL HAVING count(*) > 1"
+    ).fetchall()
+    assert mentions == []
+    outcomes = duckdb.sql(
+        f"SELECT outcome, count(*) FROM read_parquet('{table_glob(out_dir, 'inputs')}') GROUP BY ALL"
+    ).fetchall()
+    # The 30 shared pages: a duplicate when both runs processed one at once, unchanged (skipped,
+    # no ledger row) when the other run had already committed it before this one looked.
+    assert dict(outcomes)["ingested"] == 90 and set(dict(outcomes)) <= {"ingested", "duplicate"}
+    spans = duckdb.sql(
+        f"SELECT max(started_at) < min(finished_at) FROM read_parquet('{table_glob(out_dir, 'runs')}')"
+    ).fetchall()
+    assert spans == [(True,)]  # the two runs really overlapped in time

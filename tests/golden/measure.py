@@ -30,8 +30,11 @@ def main() -> None:
         raw = decode(case.path.read_bytes())
         is_html = case.path.suffix != ".txt"
         truth = case.truth_body
-        for label, kwargs in (("trafilatura default", {}), ("trafilatura favor_precision", {"favor_precision": True}),
-                              ("trafilatura favor_recall", {"favor_recall": True})):
+        for label, kwargs in (
+            ("trafilatura default", {}),
+            ("trafilatura favor_precision", {"favor_precision": True}),
+            ("trafilatura favor_recall", {"favor_recall": True}),
+        ):
             rows.setdefault(label, []).append(shingle_match(truth, bare(raw, is_html, **kwargs)))
         for label, extract in (
             ("newsflow (default: fast)", ExtractOptions()),

@@ -51,13 +51,18 @@ def test_compaction_drops_duplicate_article_ids_and_their_mentions(tmp_path: Pat
         partition = f"ingest_date={(DAY + timedelta(days=day)).date()}"
         for table in ("articles", "entity_mentions", "inputs"):
             src = next((tmp_path / table / partition).glob("part-*.parquet"))
-            write_atomic(duckdb.read_parquet(str(src)).to_arrow_table(),
-                         tmp_path / table / partition / "part-dup.parquet", tmp_path / ".newsflow" / "staging")
+            write_atomic(
+                duckdb.read_parquet(str(src)).to_arrow_table(),
+                tmp_path / table / partition / "part-dup.parquet",
+                tmp_path / ".newsflow" / "staging",
+            )
     assert counts(tmp_path)["articles"][0] == 12
     stats = Dataset(tmp_path).compact()
     assert stats.rows_before["articles"] - stats.rows_after["articles"] == 4
-    ids = duckdb.sql(f"SELECT article_id, count(*) FROM read_parquet('{table_glob(tmp_path, 'articles')}') "
-                     "GROUP BY ALL HAVING count(*) > 1").fetchall()
+    ids = duckdb.sql(
+        f"SELECT article_id, count(*) FROM read_parquet('{table_glob(tmp_path, 'articles')}') "
+        "GROUP BY ALL HAVING count(*) > 1"
+    ).fetchall()
     assert ids == [] and counts(tmp_path)["articles"][0] == 8
     assert counts(tmp_path)["entity_mentions"][0] == 8
 
@@ -73,8 +78,9 @@ def test_reader_during_compaction_never_sees_duplicates_or_missing_rows(tmp_path
         con = duckdb.connect()
         while not done.is_set():
             try:
-                seen.append(con.sql(f"SELECT count(*), count(DISTINCT article_id) FROM read_parquet('{glob}')")
-                            .fetchall()[0])
+                seen.append(
+                    con.sql(f"SELECT count(*), count(DISTINCT article_id) FROM read_parquet('{glob}')").fetchall()[0]
+                )
             except duckdb.IOException as exc:  # listed a file that the swap moved away: retry
                 errors.append(str(exc))
 

@@ -1,0 +1,92 @@
+"""prefect.yaml as the one source of truth for deployments: ``prefect deploy`` reads it, and so do
+``newsflow serve`` (which builds the same deployments with ``flow.to_deployment``, because
+``serve()`` does not read prefect.yaml) and ``newsflow trigger``.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prefect import Flow
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import RunnerDeployment
+from prefect.flows import load_flow_from_entrypoint
+from prefect.schedules import Cron, Interval, Schedule
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """One ``deployments:`` entry of prefect.yaml, as far as newsflow uses it."""
+
+    name: str
+    entrypoint: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    schedules: tuple[dict[str, Any], ...] = ()
+    concurrency_limit: dict[str, Any] | int | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def load_specs(path: Path) -> list[DeploymentSpec]:
+    """The deployments declared in the prefect.yaml at ``path``."""
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        DeploymentSpec(
+            name=d["name"],
+            entrypoint=d["entrypoint"],
+            parameters=dict(d.get("parameters") or {}),
+            schedules=tuple(d.get("schedules") or ()),
+            concurrency_limit=d.get("concurrency_limit"),
+            description=d.get("description"),
+            tags=tuple(d.get("tags") or ()),
+        )
+        for d in config.get("deployments") or []
+    ]
+
+
+def _schedule(raw: dict[str, Any]) -> Schedule:
+    common = {"timezone": raw.get("timezone"), "active": raw.get("active", True)}
+    if "cron" in raw:
+        return Cron(raw["cron"], **common)
+    if "interval" in raw:
+        return Interval(timedelta(seconds=float(raw["interval"])), **common)
+    raise ValueError(f"unsupported schedule (cron or interval): {raw}")
+
+
+def _concurrency(raw: dict[str, Any] | int | None) -> ConcurrencyLimitConfig | int | None:
+    if isinstance(raw, dict):
+        strategy = ConcurrencyLimitStrategy(raw.get("collision_strategy", "ENQUEUE"))
+        return ConcurrencyLimitConfig(limit=int(raw["limit"]), collision_strategy=strategy)
+    return raw
+
+
+def runner_deployments(path: Path) -> list[RunnerDeployment]:
+    """The deployments of prefect.yaml built for ``serve()``; entrypoints resolve from its folder."""
+    deployments = []
+    for spec in load_specs(path):
+        file, _, func = spec.entrypoint.partition(":")
+        flow: Flow[Any, Any] = load_flow_from_entrypoint(f"{(path.parent / file).resolve()}:{func}")
+        deployment = flow.to_deployment(
+            name=spec.name,
+            parameters=spec.parameters,
+            schedules=[_schedule(s) for s in spec.schedules],
+            concurrency_limit=_concurrency(spec.concurrency_limit),
+            description=spec.description,
+            tags=list(spec.tags),
+        )
+        assert isinstance(deployment, RunnerDeployment)  # sync call: not a coroutine
+        deployments.append(deployment)
+    return deployments
+
+
+def idempotency_key(deployment: str, parameters: dict[str, Any], window_seconds: int = 60) -> str:
+    """A key equal for the same deployment and parameters within one time window, so that a
+    double-clicked trigger makes one flow run."""
+    window = int(time.time() // window_seconds)
+    payload = json.dumps([deployment, parameters, window], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
