@@ -26,7 +26,7 @@ demo: $(STAMP)
 	@echo
 	$(BIN)/newsflow show $(DEMO_OUT)
 	@echo
-	@echo "Parquet written under $(abspath $(DEMO_OUT)) (tables: articles, entity_mentions, failures, inputs)"
+	@echo "Parquet written under $(abspath $(DEMO_OUT)) (tables: articles, entity_mentions, failures, inputs, runs)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -42,6 +42,7 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_ingest
+	$(BIN)/python -m tests.bench.bench_fetch
 
 # Re-resolve pyproject.toml's dependencies into a fresh venv and write the lock file.
 lock:

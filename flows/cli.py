@@ -32,11 +32,13 @@ def _parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser(
         "ingest",
-        help="ingest files and directories into a dataset",
-        description="Run the Prefect flow 'ingest' (embedded server unless PREFECT_API_URL "
-        "is set) over SOURCEs: .html/.htm pages, .txt articles, .jsonl records.",
+        help="ingest files, directories and web sources into a dataset",
+        description="Run the Prefect flow 'ingest' (embedded server unless PREFECT_API_URL is set) over "
+        "SOURCEs: files or directories (.html/.htm pages, .txt articles or URL lists, .jsonl records, "
+        ".warc/.warc.gz archives) and http(s) URLs (a page, an RSS/Atom/JSON feed, a sitemap or sitemap "
+        "index, a URL list).",
     )
-    ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="file or directory")
+    ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="file, directory or http(s) URL")
     ingest.add_argument("--out", default=settings.out, help="dataset directory (default: %(default)s)")
     ingest.add_argument(
         "--batch-size", type=int, default=settings.batch_size, help="inputs per task (default: %(default)s)"
@@ -101,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    missing = [s for s in args.sources if not Path(s).exists()]
+    web = ("http://", "https://")
+    missing = [s for s in args.sources if not s.lower().startswith(web) and not Path(s).exists()]
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2

@@ -12,10 +12,13 @@ here and a page ~30 ms):
 5. leave a markdown artifact and return the summary.
 """
 
+import asyncio
+import shutil
 import time
 import uuid
 from collections import deque
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 from prefect import flow, get_run_logger, task
@@ -33,11 +36,14 @@ from pydantic import Field
 from flows.pool import get_pool, take_pool
 from flows.report import RunSummary
 from flows.runs import recorded_run
-from flows.settings import load_settings, pipeline_options
+from flows.settings import fetch_options, load_settings, pipeline_options
 from storage.dataset import Dataset
 from tasks.discover import discover
 from tasks.errors import is_retryable
+from tasks.fetch import Fetcher
 from tasks.models import BatchResult, Failure, InputRef, ItemResult
+from tasks.webformats import Link
+from tasks.websources import Harvest, harvest, is_web_source, url_list_links, warc_refs
 
 #: Seconds between progress lines on the terminal / in the Prefect log.
 PROGRESS_EVERY = 5.0
@@ -92,13 +98,24 @@ def _ingest(sources: list[str], out: str, batch_size: int, workers: int, flush_r
     worker_count = workers if workers > 0 else settings.worker_count
     options = pipeline_options(settings)
 
-    refs = list(discover(sources))
-    summary.discovered = len(refs)
+    web_sources = [s for s in sources if is_web_source(s)]
+    found = list(discover([s for s in sources if not is_web_source(s)]))
     dataset = Dataset(out)
     removed = dataset.open()
     summary.orphans_removed = len(removed)
     if removed:
         logger.warning("removed %d file(s) left by an interrupted run; their inputs are re-processed", len(removed))
+    spool = Path(out) / ".newsflow" / "spool" / run_id
+    refs = [r for r in found if r.kind in ("html", "text", "jsonl")]
+    for warc in (r for r in found if r.kind == "warc"):
+        refs.extend(warc_refs(warc.path, spool))
+    links = [link for r in found if r.kind == "urllist" for link in url_list_links(r.path)]
+    fetched: Harvest | None = None
+    if web_sources or links:
+        fetched = fetch_web(web_sources, links, dataset, spool)
+        refs.extend(fetched.refs)
+        summary.outcomes["unchanged"] += fetched.unchanged
+    summary.discovered = len(refs) + (fetched.unchanged + len(fetched.failures) if fetched else 0)
 
     todo: list[InputRef] = []
     seen: set[str] = set()
@@ -119,7 +136,7 @@ def _ingest(sources: list[str], out: str, batch_size: int, workers: int, flush_r
         worker_count,
     )
 
-    buffer: list[ItemResult] = []
+    buffer: list[ItemResult] = list(fetched.failures) if fetched else []
     buffered_articles = 0
     flushes = 0
 
@@ -159,8 +176,46 @@ def _ingest(sources: list[str], out: str, batch_size: int, workers: int, flush_r
                 rate = (done - summary.outcomes["unchanged"]) / max(1e-9, time.monotonic() - started)
                 logger.info("progress: %d/%d inputs (%.1f/s)", done, len(refs), rate)
     commit()
-
+    if fetched is not None:
+        dataset.save_validators(fetched.validators)  # only now: what the sources listed is committed
+    shutil.rmtree(spool, ignore_errors=True)
     logger.info("%s", summary.to_text())
+
+
+@task(
+    name="fetch-web",
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_if_retryable,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def fetch_web(sources: list[str], links: list[Link], dataset: Dataset, spool: Path) -> Harvest:
+    """Fetch feeds, sitemaps and URL lists, then every page they list that the dataset lacks.
+
+    I/O-bound, so it runs here on one event loop with one pooled client; per-URL failures come
+    back as failure items. Only an error of the whole batch fails the task.
+    """
+    logger = get_run_logger()
+    options = fetch_options(load_settings())
+    index = dataset.index
+
+    def known(canonical: str, digest: str) -> bool:
+        return canonical in index.article_urls or digest in index.done_digests
+
+    async def run() -> Harvest:
+        async with Fetcher(options, spool) as fetcher:
+            harvest_result = await harvest(fetcher, sources, links, validators=dataset.load_validators(), known=known)
+            logger.info(
+                "fetched %d page(s) with %d request(s); %d failed, %d already in the dataset",
+                len(harvest_result.refs),
+                fetcher.requests,
+                len(harvest_result.failures),
+                harvest_result.unchanged,
+            )
+            return harvest_result
+
+    return asyncio.run(run())
 
 
 def _result_or_failures(batch: list[InputRef], future: PrefectFuture[BatchResult]) -> BatchResult:

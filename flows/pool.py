@@ -9,7 +9,7 @@ one input is recorded as ``worker_crash`` and every other input still gets proce
 import multiprocessing
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -20,14 +20,17 @@ from tasks.models import BatchResult, Failure, InputRef, ItemResult
 from tasks.pipeline import PipelineOptions, process_batch, warm_up
 
 _POOLS: dict[str, "WorkerPool"] = {}
+BatchFn = Callable[[Sequence[InputRef], PipelineOptions, datetime], BatchResult]
 
 
 class WorkerPool:
     """A process pool registered under a key, so Prefect task wrappers can find it by name."""
 
-    def __init__(self, workers: int, options: PipelineOptions) -> None:
+    def __init__(self, workers: int, options: PipelineOptions, batch_fn: BatchFn = process_batch) -> None:
         self.workers = workers
         self.options = options
+        #: What a worker runs on a batch: a module-level function (it is pickled by reference).
+        self.batch_fn = batch_fn
         self.key = uuid.uuid4().hex
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
@@ -78,7 +81,7 @@ class WorkerPool:
         """Process ``refs`` in a worker; isolate and record any input that kills its worker."""
         executor, generation = self._current()
         try:
-            return executor.submit(process_batch, list(refs), self.options, now).result()
+            return executor.submit(self.batch_fn, list(refs), self.options, now).result()
         except BrokenProcessPool:
             self._replace_broken(generation)
         if len(refs) == 1:

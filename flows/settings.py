@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # importing the pipeline loads spaCy and trafilatura: not for `newsflow --help`
+    from tasks.fetch import FetchOptions
     from tasks.pipeline import PipelineOptions
 
 #: Prefect defaults we ship. The embedded server's first start on a fresh PREFECT_HOME runs
@@ -60,6 +61,13 @@ class Settings:
     #: Where ``newsflow serve``'s own server keeps its SQLite database and log.
     server_home: str = ""
     server_port: int = 4200
+    #: Fetching: private/loopback hosts are refused unless this is set (tests, intranets).
+    allow_private_hosts: bool = False
+    user_agent: str | None = None
+    fetch_timeout: float | None = None
+    fetch_retries: int | None = None
+    fetch_delay: float | None = None
+    fetch_concurrency: int | None = None
 
     @property
     def worker_count(self) -> int:
@@ -80,6 +88,39 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         server_home=env.get("NEWSFLOW_SERVER_HOME")
         or str(Path(env.get("HOME") or Path.home()) / ".newsflow" / "server"),
         server_port=int(env.get("NEWSFLOW_SERVER_PORT", defaults.server_port)),
+        allow_private_hosts=env.get("NEWSFLOW_ALLOW_PRIVATE_HOSTS", "").lower() in ("1", "true", "yes"),
+        user_agent=env.get("NEWSFLOW_USER_AGENT") or None,
+        fetch_timeout=_float(env, "NEWSFLOW_FETCH_TIMEOUT"),
+        fetch_retries=_int(env, "NEWSFLOW_FETCH_RETRIES"),
+        fetch_delay=_float(env, "NEWSFLOW_FETCH_DELAY"),
+        fetch_concurrency=_int(env, "NEWSFLOW_FETCH_CONCURRENCY"),
+    )
+
+
+def _float(env: Mapping[str, str], key: str) -> float | None:
+    value = env.get(key)
+    return float(value) if value else None
+
+
+def _int(env: Mapping[str, str], key: str) -> int | None:
+    value = env.get(key)
+    return int(value) if value else None
+
+
+def fetch_options(settings: Settings) -> "FetchOptions":
+    """Fetch options: the defaults, overridden by whatever the settings set."""
+    from tasks.fetch import FetchOptions
+
+    base = FetchOptions()
+    return FetchOptions(
+        user_agent=settings.user_agent or base.user_agent,
+        read_timeout=settings.fetch_timeout or base.read_timeout,
+        connect_timeout=min(base.connect_timeout, settings.fetch_timeout or base.connect_timeout),
+        total_timeout=max(base.total_timeout, 3 * (settings.fetch_timeout or 0)),
+        retries=base.retries if settings.fetch_retries is None else settings.fetch_retries,
+        min_delay=base.min_delay if settings.fetch_delay is None else settings.fetch_delay,
+        concurrency=settings.fetch_concurrency or base.concurrency,
+        allow_private=settings.allow_private_hosts,
     )
 
 

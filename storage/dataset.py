@@ -18,6 +18,7 @@ add the same article.
 """
 
 import fcntl
+import json
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -47,6 +48,11 @@ class Index:
     done_digests: set[str] = field(default_factory=set)
     article_ids: set[str] = field(default_factory=set)
     content_hashes: set[str] = field(default_factory=set)
+    #: Canonical URLs of the articles: a page already here is not fetched again.
+    article_urls: set[str] = field(default_factory=set)
+    #: (source_uri, input_digest, reason) of recorded failures: a retried input that fails the
+    #: same way again is not recorded twice.
+    failure_keys: set[tuple[str, str | None, str]] = field(default_factory=set)
     seen_files: set[Path] = field(default_factory=set)
 
     def absorb(self, table_name: str, table: pa.Table) -> None:
@@ -58,6 +64,16 @@ class Index:
         elif table_name == "articles":
             self.article_ids.update(table.column("article_id").to_pylist())
             self.content_hashes.update(table.column("content_hash").to_pylist())
+            self.article_urls.update(u for u in table.column("url").to_pylist() if u)
+        elif table_name == "failures":
+            self.failure_keys.update(
+                zip(
+                    table.column("source_uri").to_pylist(),
+                    table.column("input_digest").to_pylist(),
+                    table.column("reason").to_pylist(),
+                    strict=True,
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -138,7 +154,11 @@ class Dataset:
         return [path for _, path in self._parts(table_name)]
 
     def _refresh(self) -> None:
-        columns = {"inputs": ["input_digest", "retryable"], "articles": ["article_id", "content_hash"]}
+        columns = {
+            "inputs": ["input_digest", "retryable"],
+            "articles": ["article_id", "content_hash", "url"],
+            "failures": ["source_uri", "input_digest", "reason"],
+        }
         for name, cols in columns.items():
             for path in self.files(name):
                 if path not in self.index.seen_files:
@@ -166,7 +186,7 @@ class Dataset:
                 for path in written:
                     path.unlink(missing_ok=True)
                 raise
-            for name in ("inputs", "articles"):
+            for name in ("inputs", "articles", "failures"):
                 self.index.absorb(name, tables[name])
             self.index.seen_files.update(written)
         return CommitStats(
@@ -176,6 +196,26 @@ class Dataset:
             mentions=tables["entity_mentions"].num_rows,
             failures=tables["failures"].num_rows,
         )
+
+    @property
+    def validators_path(self) -> Path:
+        return self.state_dir / "http-validators.json"
+
+    def load_validators(self) -> dict[str, dict[str, str]]:
+        """ETag / Last-Modified of web sources from the last completed run (conditional GET)."""
+        try:
+            data = json.loads(self.validators_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_validators(self, validators: dict[str, dict[str, str]]) -> None:
+        """Store validators; call only after the run committed what those sources listed."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        merged = {**self.load_validators(), **validators}
+        tmp = self.validators_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(merged, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.validators_path)
 
     def record_run(self, row: dict[str, Any], *, now: datetime) -> Path:
         """Write one ``runs`` row (its own small file; compaction merges them)."""
@@ -191,6 +231,7 @@ class Dataset:
         stamp = {"run_id": run_id, "ingested_at": now}
         outcomes: dict[str, int] = {}
         ids, hashes = set(self.index.article_ids), set(self.index.content_hashes)
+        failure_keys = set(self.index.failure_keys)
         articles: list[Article] = []
         mentions: list[Mention] = []
         mention_article_ids: list[str] = []
@@ -212,7 +253,13 @@ class Dataset:
                     mention_article_ids.extend([article_id] * len(item.mentions))
             elif item.failure is not None:
                 reason, retryable = item.failure.reason, item.failure.retryable
+                key = (item.failure.source_uri, item.failure.input_digest, reason)
+                if key in failure_keys:
+                    # Retried and failed the same way again: already on record, add no row.
+                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                    continue
                 failures.append(item.failure)
+                failure_keys.add(key)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             for name, value in (
                 ("source_uri", item.ref.source_uri),

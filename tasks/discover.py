@@ -20,12 +20,15 @@ class DiscoverOptions:
     html_suffixes: tuple[str, ...] = (".html", ".htm", ".xhtml")
     text_suffixes: tuple[str, ...] = (".txt",)
     jsonl_suffixes: tuple[str, ...] = (".jsonl",)
+    warc_suffixes: tuple[str, ...] = (".warc", ".warc.gz")
     #: Read size for fingerprinting; files are hashed in chunks, never held whole.
     chunk_bytes: int = 1 << 20
 
 
 def kind_for_path(path: str, options: DiscoverOptions) -> InputKind | None:
     """The input kind a file's suffix announces, or None when the suffix is not ours."""
+    if path.lower().endswith(options.warc_suffixes):
+        return "warc"
     suffix = os.path.splitext(path)[1].lower()
     if suffix in options.html_suffixes:
         return "html"
@@ -39,11 +42,20 @@ def kind_for_path(path: str, options: DiscoverOptions) -> InputKind | None:
 def sniff_kind(head: bytes) -> InputKind:
     """Guess the kind of a file named explicitly with an unknown suffix, from its first bytes."""
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith(b"warc/1."):
+        return "warc"
     if stripped.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")):
         return "html"
     if stripped.startswith(b"{"):
         return "jsonl"
-    return "text"
+    return "urllist" if is_url_list(head) else "text"
+
+
+def is_url_list(head: bytes) -> bool:
+    """A text whose non-blank, non-comment lines are all http(s) URLs (judged on its head)."""
+    lines = [line.strip() for line in head.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines[:-1] or lines if line and not line.startswith("#")]  # last may be cut
+    return bool(lines) and all(line.lower().startswith(("http://", "https://")) and " " not in line for line in lines)
 
 
 def discover(sources: Iterable[str], options: DiscoverOptions | None = None) -> Iterator[InputRef]:
@@ -82,6 +94,10 @@ def _refs_for_file(path: str, kind: InputKind, opts: DiscoverOptions) -> Iterato
     if kind == "jsonl":
         yield from _jsonl_refs(path)
         return
+    if kind == "text":
+        with open(path, "rb") as fh:
+            if is_url_list(fh.read(65536)):
+                kind = "urllist"
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as fh:

@@ -43,9 +43,10 @@ def load(ref: InputRef, options: LoadOptions | None = None) -> RawDocument:
             raise NotHtml("binary content, not an HTML page")
         raise DecodeError("binary content, not text")
     text = decode(data)
+    hints = {"url": ref.url, "title": ref.title, "published_at": ref.published_at}
     if ref.kind == "html":
-        return RawDocument(ref=ref, html=text)
-    return RawDocument(ref=ref, text=text)
+        return RawDocument(ref=ref, html=text, **hints)
+    return RawDocument(ref=ref, text=text, **hints)
 
 
 def decode(data: bytes) -> str:

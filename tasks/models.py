@@ -24,8 +24,9 @@ def fast_pickle(cls: type[_T]) -> type[_T]:
     return cls
 
 
-#: How an input is read: a page to extract, flat text to clean, or one jsonl record.
-InputKind = Literal["html", "text", "jsonl"]
+#: How an input is read: a page to extract, flat text to clean, one jsonl record; or a file
+#: the flow expands first: a list of URLs to fetch, a WARC archive of pages.
+InputKind = Literal["html", "text", "jsonl", "urllist", "warc"]
 
 
 @fast_pickle
@@ -41,6 +42,11 @@ class InputRef:
     #: For jsonl records: 1-based line number and byte offset of the line in ``path``.
     line: int | None = None
     offset: int | None = None
+    #: For fetched pages and WARC records: where the page came from, and what the feed or
+    #: sitemap that listed it said about it.
+    url: str | None = None
+    title: str | None = None
+    published_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,88 @@
+"""`newsflow ingest <feed URL>` against a real loopback site that misbehaves in every way: each
+recoverable article ingested exactly once, every other URL in failures with its reason, and a
+second run adds no rows and fetches nothing new."""
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from storage.query import table_glob
+from tests.conftest import ROOT
+from tests.loopback import Site
+from tests.storage.test_dataset import counts
+
+pytestmark = [pytest.mark.flow, pytest.mark.slow]
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    s = Site()
+    yield s
+    s.stop()
+
+
+def run(args: list[str], api_url: str) -> str:
+    import subprocess
+
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": api_url,
+        "NEWSFLOW_ALLOW_PRIVATE_HOSTS": "1",
+        "NEWSFLOW_FETCH_TIMEOUT": "1",
+        "NEWSFLOW_FETCH_RETRIES": "2",
+        "NEWSFLOW_FETCH_DELAY": "0",
+    }
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("newsflow")), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+def test_feed_of_a_misbehaving_site(prefect_server: str, site: Site, tmp_path: Path) -> None:
+    out = tmp_path / "dataset"
+    run(["ingest", site.url("/feed.xml"), "--out", str(out)], prefect_server)
+
+    articles = dict(
+        duckdb.sql(f"SELECT url, count(*) FROM read_parquet('{table_glob(out, 'articles')}') GROUP BY ALL").fetchall()
+    )
+    recoverable = [f"/a/ok-{i}.html" for i in range(site.ok_pages)] + [
+        "/a/flaky-503.html",
+        "/a/rate-429.html",
+        "/a/reset.html",
+    ]
+    assert articles == {site.url(p): 1 for p in recoverable}
+    failures = dict(
+        duckdb.sql(f"SELECT source_uri, reason FROM read_parquet('{table_glob(out, 'failures')}')").fetchall()
+    )
+    assert failures == {
+        site.url("/a/stall.html"): "timeout",
+        site.url("/a/missing.html"): "http_404",
+        site.url("/a/report.pdf"): "not_html",
+        site.url("/a/huge.html"): "too_large",
+        site.url("/a/challenge.html"): "challenge_page",
+        site.url("/private/secret.html"): "robots_disallowed",
+    }
+    dates = duckdb.sql(
+        f"SELECT DISTINCT date_source, published_at FROM read_parquet('{table_glob(out, 'articles')}')"
+    ).fetchall()
+    assert [(d, str(t)) for d, t in dates] == [("feed", "2025-02-17 02:44:00+00:00")]
+
+    before, hits = counts(out), dict(site.hits)
+    run(["ingest", site.url("/feed.xml"), "--out", str(out)], prefect_server)
+    after = counts(out)
+    assert after.pop("runs")[0] == before.pop("runs")[0] + 1
+    assert after == before  # no new rows anywhere
+    new_requests = {p: n - hits.get(p, 0) for p, n in site.hits.items() if n != hits.get(p, 0)}
+    # robots.txt (checked once per run) and the feed, by a conditional GET answered 304: nothing else.
+    assert new_requests == {"/robots.txt": 1, "/feed.xml": 1}
+    assert site.conditional_hits["/feed.xml"] == 1
