@@ -41,7 +41,7 @@ from storage.dataset import Dataset
 from tasks.discover import discover
 from tasks.errors import is_retryable
 from tasks.fetch import Fetcher
-from tasks.models import BatchResult, Failure, InputRef, ItemResult
+from tasks.models import BatchResult, InputRef, ItemResult, failed
 from tasks.webformats import Link
 from tasks.websources import Harvest, harvest, is_web_source, url_list_links, warc_refs
 
@@ -79,18 +79,23 @@ def ingest(
     workers: Annotated[int, Field(ge=0, le=256)] = 0,
     flush_rows: Annotated[int, Field(ge=1)] = 500,
 ) -> dict[str, object]:
-    """Ingest local articles (``.html``/``.htm``, ``.txt``, ``.jsonl``; files or directories)
-    from ``sources`` into the Parquet dataset at ``out``. ``workers=0`` means one per core.
+    """Ingest ``sources`` into the Parquet dataset at ``out``: files or directories (``.html``/
+    ``.htm`` pages, ``.txt`` articles or URL lists, ``.jsonl`` records, ``.warc[.gz]`` archives)
+    and http(s) URLs (a page, a feed, a sitemap, a URL list). ``workers=0`` means one per core.
     Returns the run summary, also left as the markdown artifact ``ingest-summary`` and as a row
     of the dataset's ``runs`` table (written even when the run fails).
     """
     summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), out=out)
-    with recorded_run(Dataset(out), "ingest", summary, sources=sources):
-        _ingest(sources, out, batch_size, workers, flush_rows, summary)
+    dataset = Dataset(out)
+    with recorded_run(dataset, "ingest", summary, sources=sources):
+        _ingest(sources, dataset, batch_size, workers, flush_rows, summary)
     return summary.as_dict()
 
 
-def _ingest(sources: list[str], out: str, batch_size: int, workers: int, flush_rows: int, summary: RunSummary) -> None:
+def _ingest(
+    sources: list[str], dataset: Dataset, batch_size: int, workers: int, flush_rows: int, summary: RunSummary
+) -> None:
+    out = str(dataset.root)
     started = time.monotonic()
     logger = get_run_logger()
     settings = load_settings()
@@ -100,12 +105,11 @@ def _ingest(sources: list[str], out: str, batch_size: int, workers: int, flush_r
 
     web_sources = [s for s in sources if is_web_source(s)]
     found = list(discover([s for s in sources if not is_web_source(s)]))
-    dataset = Dataset(out)
     removed = dataset.open()
     summary.orphans_removed = len(removed)
     if removed:
         logger.warning("removed %d file(s) left by an interrupted run; their inputs are re-processed", len(removed))
-    spool = Path(out) / ".newsflow" / "spool" / run_id
+    spool = dataset.state_dir / "spool" / run_id
     refs = [r for r in found if r.kind in ("html", "text", "jsonl")]
     for warc in (r for r in found if r.kind == "warc"):
         refs.extend(warc_refs(warc.path, spool))
@@ -179,6 +183,7 @@ def _ingest(sources: list[str], out: str, batch_size: int, workers: int, flush_r
     if fetched is not None:
         dataset.save_validators(fetched.validators)  # only now: what the sources listed is committed
     shutil.rmtree(spool, ignore_errors=True)
+    summary.elapsed = time.monotonic() - started
     logger.info("%s", summary.to_text())
 
 
@@ -224,18 +229,7 @@ def _result_or_failures(batch: list[InputRef], future: PrefectFuture[BatchResult
         return future.result()
     except Exception as exc:
         # Retryable in the ledger: the inputs themselves did nothing wrong; the next run retries.
-        items = tuple(
-            ItemResult(
-                ref=ref,
-                failure=Failure(
-                    source_uri=ref.source_uri,
-                    stage="process",
-                    reason="batch_error",
-                    detail=f"{type(exc).__name__}: {exc}"[:2000],
-                    retryable=True,
-                    input_digest=ref.digest,
-                ),
-            )
-            for ref in batch
+        detail = f"{type(exc).__name__}: {exc}"
+        return BatchResult(
+            items=tuple(failed(r, stage="process", reason="batch_error", detail=detail, retryable=True) for r in batch)
         )
-        return BatchResult(items=items)

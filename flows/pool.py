@@ -16,7 +16,7 @@ from datetime import datetime
 from types import TracebackType
 
 from tasks.errors import WorkerCrashed
-from tasks.models import BatchResult, Failure, InputRef, ItemResult
+from tasks.models import BatchResult, InputRef, failed
 from tasks.pipeline import PipelineOptions, process_batch, warm_up
 
 _POOLS: dict[str, "WorkerPool"] = {}
@@ -86,15 +86,10 @@ class WorkerPool:
             self._replace_broken(generation)
         if len(refs) == 1:
             crash = WorkerCrashed("the worker process died while processing this input")
-            failure = Failure(
-                source_uri=refs[0].source_uri,
-                stage=crash.stage,
-                reason=crash.reason,
-                detail=crash.detail,
-                retryable=crash.retryable,
-                input_digest=refs[0].digest,
+            item = failed(
+                refs[0], stage=crash.stage, reason=crash.reason, detail=crash.detail, retryable=crash.retryable
             )
-            return BatchResult(items=(ItemResult(ref=refs[0], failure=failure),))
+            return BatchResult(items=(item,))
         middle = len(refs) // 2
         left, right = self.run(refs[:middle], now), self.run(refs[middle:], now)
         timings = {k: left.timings.get(k, 0.0) + right.timings.get(k, 0.0) for k in {*left.timings, *right.timings}}

@@ -147,6 +147,23 @@ class ItemResult:
         return "failed"
 
 
+#: Failure details are cut to this many characters (an error message can embed a whole page).
+MAX_DETAIL = 2000
+
+
+def failed(ref: InputRef, *, stage: str, reason: str, detail: str, retryable: bool) -> ItemResult:
+    """The result for an input that produced no article, and why."""
+    failure = Failure(
+        source_uri=ref.source_uri,
+        stage=stage,
+        reason=reason,
+        detail=detail[:MAX_DETAIL],
+        retryable=retryable,
+        input_digest=ref.digest,
+    )
+    return ItemResult(ref=ref, failure=failure)
+
+
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class BatchResult:

@@ -16,7 +16,7 @@ from tasks.errors import EmptyExtraction, NewsflowError
 from tasks.extract import ExtractOptions, extract_html
 from tasks.language import detect_language
 from tasks.load import LoadOptions, load
-from tasks.models import Article, BatchResult, Extracted, Failure, InputRef, ItemResult, RawDocument
+from tasks.models import Article, BatchResult, Extracted, InputRef, ItemResult, RawDocument, failed
 from tasks.tag import TagOptions, get_tagger
 
 
@@ -107,17 +107,11 @@ def process_one(ref: InputRef, options: PipelineOptions, now: datetime, timings:
         return ItemResult(ref=ref, article=article, mentions=mentions, rule_hits=cleaned.rule_hits)
     except NewsflowError as exc:
         lap(stage)
-        return ItemResult(
-            ref=ref,
-            failure=_failure(
-                ref, exc.stage if exc.stage != "unknown" else stage, exc.reason, exc.detail, exc.retryable
-            ),
-        )
+        stage = exc.stage if exc.stage != "unknown" else stage
+        return failed(ref, stage=stage, reason=exc.reason, detail=exc.detail, retryable=exc.retryable)
     except Exception as exc:  # a bug or a hostile input: record it, keep the batch going
         lap(stage)
-        return ItemResult(
-            ref=ref, failure=_failure(ref, stage, "internal_error", f"{type(exc).__name__}: {exc}", False)
-        )
+        return failed(ref, stage=stage, reason="internal_error", detail=f"{type(exc).__name__}: {exc}", retryable=False)
 
 
 def _extract(raw: RawDocument, now: datetime, options: ExtractOptions) -> Extracted:
@@ -131,15 +125,4 @@ def _extract(raw: RawDocument, now: datetime, options: ExtractOptions) -> Extrac
         published_at=published,
         published_at_raw=raw.published_at,
         date_source="feed" if published is not None else "none",
-    )
-
-
-def _failure(ref: InputRef, stage: str, reason: str, detail: str, retryable: bool) -> Failure:
-    return Failure(
-        source_uri=ref.source_uri,
-        stage=stage,
-        reason=reason,
-        detail=detail[:2000],
-        retryable=retryable,
-        input_digest=ref.digest,
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 from tasks.dedupe import canonical_url
 from tasks.errors import NewsflowError
 from tasks.fetch import Fetched, Fetcher, FetchError
-from tasks.models import Failure, InputRef, ItemResult
+from tasks.models import InputRef, ItemResult, failed
 from tasks.webformats import Link, detect_kind, iter_warc, parse_feed, parse_sitemap, parse_url_list
 
 #: Fetch failures worth another try in a later run (the ledger marks them retryable).
@@ -110,17 +110,8 @@ def fetched_ref(fetched: Fetched, link: Link) -> InputRef:
 
 def failure_item(url: str, exc: NewsflowError) -> ItemResult:
     """A URL that produced nothing, recorded like any failed input."""
-    digest = url_digest(url)
-    ref = InputRef(source_uri=url, kind="html", path="", digest=digest, size=0, url=url)
-    failure = Failure(
-        source_uri=url,
-        stage="fetch",
-        reason=exc.reason,
-        detail=exc.detail[:2000],
-        retryable=is_transient(exc.reason),
-        input_digest=digest,
-    )
-    return ItemResult(ref=ref, failure=failure)
+    ref = InputRef(source_uri=url, kind="html", path="", digest=url_digest(url), size=0, url=url)
+    return failed(ref, stage="fetch", reason=exc.reason, detail=exc.detail, retryable=is_transient(exc.reason))
 
 
 def warc_refs(path: str, spool_dir: Path) -> Iterator[InputRef]:
