@@ -108,12 +108,6 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    from flows.pool import prestart
-    from flows.settings import pipeline_options
-
-    settings = load_settings()
-    # Workers start importing trafilatura and spaCy now, while Prefect starts its server.
-    prestart(args.workers if args.workers > 0 else settings.worker_count, pipeline_options(settings))
     from flows.ingest import ingest
 
     try:

@@ -33,7 +33,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import Task
 from pydantic import Field
 
-from flows.pool import get_pool, take_pool
+from flows.pool import WorkerPool, get_pool
 from flows.report import RunSummary
 from flows.runs import recorded_run
 from flows.settings import fetch_options, load_settings, pipeline_options
@@ -104,7 +104,9 @@ def _ingest(
     options = pipeline_options(settings)
 
     web_sources = [s for s in sources if is_web_source(s)]
-    found = list(discover([s for s in sources if not is_web_source(s)]))
+    fingerprints = dataset.load_state("fingerprints")
+    found = list(discover([s for s in sources if not is_web_source(s)], fingerprints=fingerprints))
+    dataset.save_state("fingerprints", fingerprints)
     removed = dataset.open()
     summary.orphans_removed = len(removed)
     if removed:
@@ -157,7 +159,7 @@ def _ingest(
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     window: deque[tuple[list[InputRef], PrefectFuture[BatchResult]]] = deque()
     last_progress = time.monotonic()
-    with take_pool(worker_count, options) as pool:
+    with WorkerPool(worker_count if batches else 0, options) as pool:
         pending = iter(batches)
         while True:
             while len(window) < worker_count + 1:
@@ -181,7 +183,7 @@ def _ingest(
                 logger.info("progress: %d/%d inputs (%.1f/s)", done, len(refs), rate)
     commit()
     if fetched is not None:
-        dataset.save_validators(fetched.validators)  # only now: what the sources listed is committed
+        dataset.save_state("http-validators", fetched.validators)  # only now: what they listed is committed
     shutil.rmtree(spool, ignore_errors=True)
     summary.elapsed = time.monotonic() - started
     logger.info("%s", summary.to_text())
@@ -210,7 +212,8 @@ def fetch_web(sources: list[str], links: list[Link], dataset: Dataset, spool: Pa
 
     async def run() -> Harvest:
         async with Fetcher(options, spool) as fetcher:
-            harvest_result = await harvest(fetcher, sources, links, validators=dataset.load_validators(), known=known)
+            validators = dataset.load_state("http-validators")
+            harvest_result = await harvest(fetcher, sources, links, validators=validators, known=known)
             logger.info(
                 "fetched %d page(s) with %d request(s); %d failed, %d already in the dataset",
                 len(harvest_result.refs),

@@ -39,10 +39,10 @@ class WorkerPool:
     def start(self) -> "WorkerPool":
         """Start the worker processes now (they spawn lazily otherwise) and register the pool."""
         _POOLS[self.key] = self
-        if self._executor is None:
+        if self._executor is None and self.workers > 0:  # no workers: nothing to process
             self._executor = self._new_executor()
-            # Spawning imports trafilatura and spaCy and builds the tagger: seconds that can
-            # overlap with Prefect's own start-up when the pool is started early (see prestart).
+            # Spawn every worker now (the executor spawns lazily): each imports trafilatura and
+            # spaCy and builds the tagger, and they should do that side by side.
             for _ in range(self.workers):
                 self._executor.submit(_noop)
         return self
@@ -98,23 +98,6 @@ class WorkerPool:
 
 def _noop() -> None:
     return None
-
-
-_PRESTARTED: list[WorkerPool] = []
-
-
-def prestart(workers: int, options: PipelineOptions) -> None:
-    """Start a pool before the flow runs; the flow adopts it (see :func:`take_pool`)."""
-    _PRESTARTED.append(WorkerPool(workers, options).start())
-
-
-def take_pool(workers: int, options: PipelineOptions) -> WorkerPool:
-    """A prestarted pool with these settings if there is one, else a new (unstarted) pool."""
-    for pool in _PRESTARTED:
-        if pool.workers == workers and pool.options == options:
-            _PRESTARTED.remove(pool)
-            return pool
-    return WorkerPool(workers, options)
 
 
 def get_pool(key: str) -> WorkerPool:

@@ -197,25 +197,23 @@ class Dataset:
             failures=tables["failures"].num_rows,
         )
 
-    @property
-    def validators_path(self) -> Path:
-        return self.state_dir / "http-validators.json"
-
-    def load_validators(self) -> dict[str, dict[str, str]]:
-        """ETag / Last-Modified of web sources from the last completed run (conditional GET)."""
+    def load_state(self, name: str) -> dict[str, Any]:
+        """A small JSON state map kept beside the tables (not data): e.g. ``http-validators``
+        (ETag / Last-Modified of web sources, for conditional GET) or ``fingerprints``."""
         try:
-            data = json.loads(self.validators_path.read_text(encoding="utf-8"))
+            data = json.loads((self.state_dir / f"{name}.json").read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
 
-    def save_validators(self, validators: dict[str, dict[str, str]]) -> None:
-        """Store validators; call only after the run committed what those sources listed."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        merged = {**self.load_validators(), **validators}
-        tmp = self.validators_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(merged, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.validators_path)
+    def save_state(self, name: str, entries: dict[str, Any]) -> None:
+        """Merge ``entries`` into the state map ``name`` (under the lock: runs may overlap)."""
+        with self.lock():
+            merged = {**self.load_state(name), **entries}
+            path = self.state_dir / f"{name}.json"
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(merged, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, path)
 
     def record_run(self, row: dict[str, Any], *, now: datetime) -> Path:
         """Write one ``runs`` row (its own small file; compaction merges them)."""

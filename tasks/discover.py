@@ -8,6 +8,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from tasks.errors import SourceNotFound
 from tasks.models import InputKind, InputRef
@@ -58,26 +59,35 @@ def is_url_list(head: bytes) -> bool:
     return bool(lines) and all(line.lower().startswith(("http://", "https://")) and " " not in line for line in lines)
 
 
-def discover(sources: Iterable[str], options: DiscoverOptions | None = None) -> Iterator[InputRef]:
+#: Fingerprints of files seen before: real path -> [size, mtime_ns, kind, sha256]. A file whose
+#: size and modification time are unchanged is not read again (what make and rsync trust too).
+Fingerprints = dict[str, list[Any]]
+
+
+def discover(
+    sources: Iterable[str], options: DiscoverOptions | None = None, fingerprints: Fingerprints | None = None
+) -> Iterator[InputRef]:
     """Yield one ref per input under ``sources``, in a stable order (sorted within directories).
 
     A file named explicitly is always taken (its kind sniffed when the suffix is unknown); a
     directory contributes only files with a known suffix, skipping hidden files and folders.
-    Raises :class:`SourceNotFound` for a source that does not exist.
+    ``fingerprints``, when given, is consulted and updated, so a re-run over unchanged files
+    only stats them. Raises :class:`SourceNotFound` for a source that does not exist.
     """
     opts = options or DiscoverOptions()
+    cache: Fingerprints = {} if fingerprints is None else fingerprints
     for source in sources:
         if os.path.isdir(source):
             for path in _walk(source):
                 kind = kind_for_path(path, opts)
                 if kind is not None:
-                    yield from _refs_for_file(path, kind, opts)
+                    yield from _refs_for_file(path, kind, opts, cache)
         elif os.path.isfile(source):
             kind = kind_for_path(source, opts)
             if kind is None:
                 with open(source, "rb") as fh:
                     kind = sniff_kind(fh.read(512))
-            yield from _refs_for_file(source, kind, opts)
+            yield from _refs_for_file(source, kind, opts, cache)
         else:
             raise SourceNotFound(f"source not found: {source}")
 
@@ -90,9 +100,15 @@ def _walk(root: str) -> Iterator[str]:
                 yield os.path.join(dirpath, name)
 
 
-def _refs_for_file(path: str, kind: InputKind, opts: DiscoverOptions) -> Iterator[InputRef]:
+def _refs_for_file(path: str, kind: InputKind, opts: DiscoverOptions, cache: Fingerprints) -> Iterator[InputRef]:
     if kind == "jsonl":
         yield from _jsonl_refs(path)
+        return
+    stat = os.stat(path)
+    key = os.path.realpath(path)
+    known = cache.get(key)
+    if known is not None and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+        yield InputRef(source_uri=path, kind=known[2], path=path, digest=known[3], size=stat.st_size)
         return
     if kind == "text":
         with open(path, "rb") as fh:
@@ -104,6 +120,7 @@ def _refs_for_file(path: str, kind: InputKind, opts: DiscoverOptions) -> Iterato
         while chunk := fh.read(opts.chunk_bytes):
             digest.update(chunk)
             size += len(chunk)
+    cache[key] = [stat.st_size, stat.st_mtime_ns, kind, digest.hexdigest()]
     yield InputRef(source_uri=path, kind=kind, path=path, digest=digest.hexdigest(), size=size)
 
 

@@ -123,3 +123,14 @@ def test_two_processes_committing_overlapping_items_write_each_once(tmp_path: Pa
         assert p.exitcode == 0
     ids = duckdb.sql(f"SELECT article_id FROM read_parquet('{table_glob(tmp_path, 'articles')}')").fetchall()
     assert sorted(i for (i,) in ids) == sorted(f"id-{n}" for n in names)
+
+
+def test_state_maps_merge_and_survive_a_new_dataset_object(tmp_path: Path) -> None:
+    Dataset(tmp_path).save_state("http-validators", {"https://a.example/feed": {"etag": '"1"'}})
+    Dataset(tmp_path).save_state("http-validators", {"https://b.example/feed": {"etag": '"2"'}})
+    assert Dataset(tmp_path).load_state("http-validators") == {
+        "https://a.example/feed": {"etag": '"1"'},
+        "https://b.example/feed": {"etag": '"2"'},
+    }
+    assert Dataset(tmp_path).load_state("missing") == {}
+    assert not list(tmp_path.glob("*/*.parquet"))  # state is not data

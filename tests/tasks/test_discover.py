@@ -1,4 +1,5 @@
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,20 @@ def test_explicit_file_with_unknown_suffix_is_sniffed(tmp_path: Path) -> None:
 def test_missing_source_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SourceNotFound, match="nope"):
         list(discover([str(tmp_path / "nope")]))
+
+
+def test_fingerprints_skip_rehashing_unchanged_files_and_catch_changed_ones(tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    page.write_bytes(b"<html>one</html>")
+    cache: dict = {}
+    (first,) = discover([str(page)], fingerprints=cache)
+    assert first.digest == hashlib.sha256(b"<html>one</html>").hexdigest()
+    stat = page.stat()
+    # Same size and mtime: trusted without reading (the content swap goes unseen, by design).
+    page.write_bytes(b"<html>two</html>")
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    (cached,) = discover([str(page)], fingerprints=cache)
+    assert cached.digest == first.digest
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # touched: read again
+    (changed,) = discover([str(page)], fingerprints=cache)
+    assert changed.digest == hashlib.sha256(b"<html>two</html>").hexdigest()
