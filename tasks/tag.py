@@ -1,4 +1,5 @@
-"""Entity tagging: spaCy's tokenizer and a PhraseMatcher over the gazetteer, plus alias linking.
+"""Entity tagging: spaCy's tokenizer and a PhraseMatcher over the gazetteer, plus alias linking,
+then the rule layers of ``tasks.ner.layers`` (titled people, surnames, capitals as actors, typos).
 
 Each surface form maps to one gazetteer entry, so linking (ROK -> South Korea, DPRK -> North
 Korea, U.S. -> United States) falls out of the match. The tagger is built once per process
@@ -16,6 +17,7 @@ from spacy.util import compile_infix_regex, filter_spans
 
 from tasks.models import Mention
 from tasks.ner.gazetteer import Entry, default_files, load_entries
+from tasks.ner.layers import Linker, apply_layers
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class Tagger:
         tokenizer: Any = self.nlp.tokenizer
         tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self.linker = Linker.build(entries)
         self.entries: list[Entry] = []
         claimed: set[str] = set()
         for entry in entries:
@@ -49,6 +52,8 @@ class Tagger:
                 variants = {form}
                 if len(form) >= opts.upper_min_chars:
                     variants.add(form.upper())
+                if entry.kind in ("country", "region") and form.count(" ") == 1:
+                    variants.add(form.replace(" ", "-"))  # "North-Korea", as scraped text has it
                 for variant in variants:
                     if variant not in claimed:  # entries arrive by priority: first claim wins
                         claimed.add(variant)
@@ -76,7 +81,7 @@ class Tagger:
                     source=self.source,
                 )
             )
-        return tuple(mentions)
+        return tuple(apply_layers(text, mentions, self.linker))
 
 
 _TAGGERS: dict[TagOptions, Tagger] = {}

@@ -25,6 +25,9 @@ class Entry:
     name: str
     kind: str
     forms: tuple[str, ...]
+    #: ISO 3166 alpha-2 code of the country (countries and cities), and whether a city is a capital.
+    country: str | None = None
+    capital: bool = False
 
 
 def default_files() -> list[Path]:
@@ -53,6 +56,8 @@ def _read(path: Path) -> Iterator[Entry]:
                     name=str(row["name"]),
                     kind=str(row.get("kind", "")),
                     forms=tuple(dict.fromkeys(f.strip() for f in forms if isinstance(f, str) and f.strip())),
+                    country=row.get("iso2") or row.get("country"),
+                    capital=bool(row.get("capital", False)),
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: bad gazetteer entry: {exc}") from exc
