@@ -11,6 +11,7 @@ Rules run in ``RULES`` order; ``clean`` returns per-rule hit counts so a regress
 the run summary.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -62,6 +63,7 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _MARKERS = "▼▲►▶•·»«|"
 
 
+@functools.lru_cache(maxsize=4096)  # rules compare the same paragraphs several times
 def normalise(text: str) -> str:
     """Comparison key: NFKC, case-folded, punctuation dropped, whitespace collapsed."""
     folded = unicodedata.normalize("NFKC", text).casefold()
@@ -81,6 +83,15 @@ def _is_caps(line: str) -> bool:
 # Rules
 
 
+# The trace of UTF-8 read as Latin-1/cp1252: a lead-byte character (Â, Ã, â, ì, ...) followed by a
+# continuation-byte character. Cheap to test; ftfy's own check runs only where it matches.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
+
+
 def mojibake(draft: Draft) -> tuple[Draft, int]:
     """Repair UTF-8 text that was decoded with the wrong code page (``Seoulâ€™s`` -> ``Seoul’s``).
 
@@ -90,12 +101,13 @@ def mojibake(draft: Draft) -> tuple[Draft, int]:
     fixed = []
     hits = 0
     for paragraph in draft.paragraphs:
-        if ftfy.badness.is_bad(paragraph):
+        if _MOJIBAKE_HINT.search(paragraph) and ftfy.badness.is_bad(paragraph):
             repaired = ftfy.fix_encoding(paragraph)
             hits += repaired != paragraph
             paragraph = repaired
         fixed.append(paragraph)
-    title = ftfy.fix_encoding(draft.title) if draft.title and ftfy.badness.is_bad(draft.title) else draft.title
+    bad_title = draft.title and _MOJIBAKE_HINT.search(draft.title) and ftfy.badness.is_bad(draft.title)
+    title = ftfy.fix_encoding(draft.title) if bad_title and draft.title else draft.title
     return replace(draft, paragraphs=tuple(fixed), title=title), hits
 
 
