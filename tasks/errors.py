@@ -62,6 +62,12 @@ class InvalidRecord(InputError):
     reason = "invalid_record"
 
 
+class MalformedSource(InputError):
+    """A feed, sitemap or URL list that cannot be parsed (or is not the format it was given as)."""
+
+    reason = "malformed_source"
+
+
 class ExtractionError(NewsflowError):
     """The extractor raised on a page."""
 
@@ -91,6 +97,33 @@ class WorkerCrashed(NewsflowError):
 
     stage = "process"
     reason = "worker_crash"
+
+
+class FetchError(NewsflowError):
+    """A URL that could not be fetched; ``reason`` says why (``http_404``, ``timeout``, ...)."""
+
+    stage = "fetch"
+    reason = "fetch_error"
+
+
+class BlockedAddress(FetchError):
+    """The URL resolves to an address newsflow does not fetch from by default."""
+
+    reason = "blocked_private_address"
+
+
+class BadUrl(FetchError):
+    reason = "bad_url"
+
+
+class TransientFetchError(FetchError):
+    """Worth retrying now, within the run (timeouts, resets, 429/5xx)."""
+
+    retryable = True
+
+    def __init__(self, detail: str = "", *, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(detail, reason=reason)
+        self.retry_after = retry_after
 
 
 def is_retryable(exc: BaseException | None) -> bool:

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from tasks.errors import NewsflowError
+from tasks.errors import FetchError, NewsflowError, TransientFetchError
 from tasks.netguard import check_url
 
 _DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
@@ -66,23 +66,6 @@ class FetchOptions:
     breaker_threshold: int = 6
     respect_robots: bool = True
     allow_private: bool = False
-
-
-class FetchError(NewsflowError):
-    """A URL that could not be fetched; ``reason`` says why (``http_404``, ``timeout``, …)."""
-
-    stage = "fetch"
-    reason = "fetch_error"
-
-
-class TransientFetchError(FetchError):
-    """Worth retrying now (within the run)."""
-
-    retryable = True
-
-    def __init__(self, detail: str = "", *, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(detail, reason=reason)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,19 +5,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from tasks.errors import InputError
-
-
-class BlockedAddress(InputError):
-    """The URL resolves to an address newsflow does not fetch from by default."""
-
-    stage = "fetch"
-    reason = "blocked_private_address"
-
-
-class BadUrl(InputError):
-    stage = "fetch"
-    reason = "bad_url"
+from tasks.errors import BadUrl, BlockedAddress, FetchError
 
 
 def is_public(address: str) -> bool:
@@ -43,7 +31,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise InputError(f"cannot resolve {host}: {exc}", reason="dns_error", stage="fetch") from exc
+        raise FetchError(f"cannot resolve {host}: {exc}", reason="dns_error") from exc
     addresses = {str(info[4][0]) for info in infos}
     blocked = sorted(a for a in addresses if not is_public(a))
     if blocked:

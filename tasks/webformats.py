@@ -19,7 +19,7 @@ from lxml import etree
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from tasks.errors import InputError, TooLarge
+from tasks.errors import MalformedSource, TooLarge
 
 SourceKind = Literal["rss", "atom", "jsonfeed", "sitemap", "sitemapindex", "urllist", "warc", "html", "unknown"]
 
@@ -55,12 +55,6 @@ _SUFFIX_KINDS: dict[str, SourceKind] = {
     ".htm": "html",
     ".xhtml": "html",
 }
-
-
-class MalformedSource(InputError):
-    """A source document that cannot be parsed at all (or is not the format it was given as)."""
-
-    reason = "malformed_source"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.dedupe import canonical_url
-from tasks.errors import NewsflowError
-from tasks.fetch import Fetched, Fetcher, FetchError
+from tasks.errors import FetchError, NewsflowError
+from tasks.fetch import Fetched, Fetcher
 from tasks.models import InputRef, ItemResult, failed
 from tasks.webformats import Link, detect_kind, iter_warc, parse_feed, parse_sitemap, parse_url_list
 

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,10 +73,21 @@ def test_deploy_trigger_reject_dedupe_and_run_with_a_worker(prefect_server: str,
     ids = [re.search(r"flow run ([0-9a-f-]{36})", p.stdout).group(1) for p in (first, second)]  # type: ignore[union-attr]
     assert ids[0] == ids[1], (first.stdout, second.stdout)
 
-    cli([str(BIN / "prefect"), "worker", "start", "--pool", "newsflow", "--run-once"], prefect_server, timeout=400)
+    # --limit gives the worker a limiter, and only then does --run-once wait for its runs to finish.
+    cli(
+        [str(BIN / "prefect"), "worker", "start", "--pool", "newsflow", "--run-once", "--limit", "4"],
+        prefect_server,
+        timeout=400,
+    )
 
+    # The worker may exit while its last flow-run process is still finishing: wait for final states.
+    deadline = time.monotonic() + 120
     with get_client(sync_client=True) as client:
-        states = {str(r): client.read_flow_run(r).state_type.value for r in (run_id.group(1), ids[0])}
+        while True:
+            states = {str(r): client.read_flow_run(r).state_type.value for r in (run_id.group(1), ids[0])}
+            if set(states.values()) <= {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} or time.monotonic() > deadline:
+                break
+            time.sleep(1)
     assert set(states.values()) == {"COMPLETED"}, states
     seen = counts(out)
     assert seen["articles"][0] > 0 and len(set(seen["articles"])) == 1

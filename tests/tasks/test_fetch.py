@@ -8,7 +8,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tasks.fetch import Fetched, Fetcher, FetchError, FetchOptions, _retry_after
+from tasks.errors import FetchError
+from tasks.fetch import Fetched, Fetcher, FetchOptions, _retry_after
 from tasks.netguard import check_url, is_public
 from tests.loopback import Site
 
