@@ -12,6 +12,7 @@ from typing import Any
 
 from tasks.errors import SourceNotFound
 from tasks.models import InputKind, InputRef
+from tasks.webformats import SNIFF_BYTES, detect_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +50,7 @@ def sniff_kind(head: bytes) -> InputKind:
         return "html"
     if stripped.startswith(b"{"):
         return "jsonl"
-    return "urllist" if is_url_list(head) else "text"
-
-
-def is_url_list(head: bytes) -> bool:
-    """A text whose non-blank, non-comment lines are all http(s) URLs (judged on its head)."""
-    lines = [line.strip() for line in head.decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines[:-1] or lines if line and not line.startswith("#")]  # last may be cut
-    return bool(lines) and all(line.lower().startswith(("http://", "https://")) and " " not in line for line in lines)
+    return "urllist" if detect_kind(head) == "urllist" else "text"
 
 
 #: Fingerprints of files seen before: real path -> [size, mtime_ns, kind, sha256]. A file whose
@@ -86,7 +80,7 @@ def discover(
             kind = kind_for_path(source, opts)
             if kind is None:
                 with open(source, "rb") as fh:
-                    kind = sniff_kind(fh.read(512))
+                    kind = sniff_kind(fh.read(SNIFF_BYTES + 1))  # +1: detect_kind sees a cut last line
             yield from _refs_for_file(source, kind, opts, cache)
         else:
             raise SourceNotFound(f"source not found: {source}")
@@ -112,7 +106,7 @@ def _refs_for_file(path: str, kind: InputKind, opts: DiscoverOptions, cache: Fin
         return
     if kind == "text":
         with open(path, "rb") as fh:
-            if is_url_list(fh.read(65536)):
+            if detect_kind(fh.read(SNIFF_BYTES + 1)) == "urllist":
                 kind = "urllist"
     digest = hashlib.sha256()
     size = 0

@@ -38,6 +38,9 @@ def test_explicit_file_with_unknown_suffix_is_sniffed(tmp_path: Path) -> None:
     assert [r.kind for r in discover([str(page)])] == ["html"]
     assert sniff_kind(b'  {"url": 1}') == "jsonl"
     assert sniff_kind(b"Plain words") == "text"
+    assert sniff_kind(b"https://a.example/x\nhttps://a.example/y") == "urllist"
+    # A whole file is judged whole: a last line of prose makes it text, not a URL list.
+    assert sniff_kind(b"# sources\nhttps://a.example/x\nsome words") == "text"
 
 
 def test_missing_source_is_a_clear_error(tmp_path: Path) -> None:
