@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from storage.exchange import replace_dir
-from storage.parquet import write_atomic
+from storage.parquet import part_files, write_atomic
 from storage.schema import COMPACTED, TABLES
 
 #: How each table's rows are made unique. Articles keep their earliest row per ``article_id``;
@@ -74,10 +74,10 @@ def compact(root: Path, *, only_if_files_above: int = 1) -> CompactStats:
     stats = CompactStats()
     earlier = TABLES["articles"].empty_table().select(["article_id"])
     for partition in partitions(root):
-        files = {t: sorted((root / t / partition).glob("part-*.parquet")) for t in COMPACTED}
+        files = {t: [path for _, path in part_files(root / t / partition)] for t in COMPACTED}
         if max(len(f) for f in files.values()) > only_if_files_above:
             _compact_partition(root, partition, files, earlier, stats)
-        articles = sorted((root / "articles" / partition).glob("part-*.parquet"))
+        articles = [path for _, path in part_files(root / "articles" / partition)]
         if articles:
             ids = pq.read_table(articles, columns=["article_id"], schema=TABLES["articles"])
             earlier = pa.concat_tables([earlier, ids])

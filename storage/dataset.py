@@ -20,7 +20,6 @@ add the same article.
 import fcntl
 import json
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,11 +32,9 @@ import pyarrow.parquet as pq
 
 from storage.compact import CompactStats, compact
 from storage.compact import recover as recover_compactions
-from storage.parquet import write_atomic
+from storage.parquet import part_files, write_atomic
 from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
 from tasks.models import Article, Failure, ItemResult, Mention
-
-_PART = re.compile(r"^part-(?P<flush>[A-Za-z0-9_.-]+)\.parquet$")
 
 
 @dataclass
@@ -142,12 +139,7 @@ class Dataset:
         if not table_dir.is_dir():
             return
         for partition in sorted(table_dir.iterdir()):
-            if not partition.is_dir():
-                continue
-            for path in sorted(partition.iterdir()):
-                match = _PART.match(path.name)
-                if match:
-                    yield match.group("flush"), path
+            yield from part_files(partition)
 
     def files(self, table_name: str) -> list[Path]:
         """Every data file of a table, in partition and name order."""

@@ -6,7 +6,9 @@ filesystem, which makes ``os.replace`` into the table atomic: a reader sees the 
 """
 
 import os
+import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +17,21 @@ import pyarrow.parquet as pq
 #: zstd level 3: measured as the size/speed sweet spot (docs/storage.md).
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
+
+
+#: A data file of a table partition: ``part-<flush id>.parquet``. Anything else in a partition
+#: directory is not data (and not ours).
+_PART = re.compile(r"^part-(?P<flush>[A-Za-z0-9_.-]+)\.parquet$")
+
+
+def part_files(partition: Path) -> Iterator[tuple[str, Path]]:
+    """(flush id, path) of every data file in a partition directory, in name order."""
+    if not partition.is_dir():
+        return
+    for path in sorted(partition.iterdir()):
+        match = _PART.match(path.name)
+        if match:
+            yield match.group("flush"), path
 
 
 def write_atomic(table: pa.Table, final_path: Path, staging_dir: Path) -> Path:
