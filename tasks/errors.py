@@ -116,6 +116,13 @@ class BadUrl(FetchError):
     reason = "bad_url"
 
 
+class FetchLater(FetchError):
+    """Failed for a reason that may pass (retries ran out, host paused, DNS): the ledger marks the
+    URL retryable, so a later run tries it again. Not retried again within the run."""
+
+    retryable = True
+
+
 class TransientFetchError(FetchError):
     """Worth retrying now, within the run (timeouts, resets, 429/5xx)."""
 

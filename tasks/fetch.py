@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from tasks.errors import FetchError, NewsflowError, TransientFetchError
+from tasks.errors import FetchError, FetchLater, NewsflowError, TransientFetchError
 from tasks.netguard import check_url
 
 _DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
@@ -158,8 +158,6 @@ class Fetcher:
                 return await self.fetch(url, page=pages, validators=(validators or {}).get(url))
             except FetchError as exc:
                 return exc
-            except NewsflowError as exc:  # netguard's errors: blocked address, bad URL, DNS
-                return FetchError(exc.detail, reason=exc.reason)
 
         return list(await asyncio.gather(*(one(u) for u in urls)))
 
@@ -169,7 +167,7 @@ class Fetcher:
         o = self.options
         for attempt in range(o.retries + 1):
             if host.paused:
-                raise FetchError(f"{urlsplit(url).netloc} paused after repeated failures", reason="host_paused")
+                raise FetchLater(f"{urlsplit(url).netloc} paused after repeated failures", reason="host_paused")
             try:
                 async with self._global, host.slots:
                     try:
@@ -184,7 +182,7 @@ class Fetcher:
                     host.paused = True
                 if attempt == o.retries or host.paused:
                     reason = f"{exc.reason}_exhausted" if exc.reason.startswith("http_") else exc.reason
-                    raise FetchError(f"{exc.detail} (after {attempt + 1} attempts)", reason=reason) from exc
+                    raise FetchLater(f"{exc.detail} (after {attempt + 1} attempts)", reason=reason) from exc
                 backoff = min(o.backoff_max, o.backoff_base * 2**attempt) * self._rng.random()
                 wait = min(o.max_retry_after, exc.retry_after) if exc.retry_after is not None else backoff
                 await self._sleep(wait)

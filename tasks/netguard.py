@@ -5,7 +5,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from tasks.errors import BadUrl, BlockedAddress, FetchError
+from tasks.errors import BadUrl, BlockedAddress, FetchLater
 
 
 def is_public(address: str) -> bool:
@@ -31,7 +31,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve {host}: {exc}", reason="dns_error") from exc
+        raise FetchLater(f"cannot resolve {host}: {exc}", reason="dns_error") from exc
     addresses = {str(info[4][0]) for info in infos}
     blocked = sorted(a for a in addresses if not is_public(a))
     if blocked:

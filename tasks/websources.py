@@ -15,9 +15,6 @@ from tasks.fetch import Fetched, Fetcher
 from tasks.models import InputRef, ItemResult, failed
 from tasks.webformats import Link, detect_kind, iter_warc, parse_feed, parse_sitemap, parse_url_list
 
-#: Fetch failures worth another try in a later run (the ledger marks them retryable).
-TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "host_paused", "dns_error"})
-
 
 def is_web_source(source: str) -> bool:
     """True for an http(s) URL given as SOURCE."""
@@ -27,11 +24,6 @@ def is_web_source(source: str) -> bool:
 def url_digest(url: str) -> str:
     """The ledger key of a web page: sha256 of its canonical URL (known before fetching)."""
     return hashlib.sha256((canonical_url(url) or url).encode()).hexdigest()
-
-
-def is_transient(reason: str) -> bool:
-    """Whether a fetch failure reason is worth retrying in a later run."""
-    return reason in TRANSIENT_REASONS or (reason.startswith("http_5") or reason.startswith("http_429"))
 
 
 @dataclass
@@ -111,7 +103,7 @@ def fetched_ref(fetched: Fetched, link: Link) -> InputRef:
 def failure_item(url: str, exc: NewsflowError) -> ItemResult:
     """A URL that produced nothing, recorded like any failed input."""
     ref = InputRef(source_uri=url, kind="html", path="", digest=url_digest(url), size=0, url=url)
-    return failed(ref, stage="fetch", reason=exc.reason, detail=exc.detail, retryable=is_transient(exc.reason))
+    return failed(ref, stage="fetch", reason=exc.reason, detail=exc.detail, retryable=exc.retryable)
 
 
 def warc_refs(path: str, spool_dir: Path) -> Iterator[InputRef]:

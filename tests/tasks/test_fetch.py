@@ -58,6 +58,16 @@ def test_every_failure_mode_gets_its_reason_and_recoverable_pages_arrive(site: S
         "/a/challenge.html": "challenge_page",
         "/private/secret.html": "robots_disallowed",
     }
+    # Whether a later run should try again: yes after timeouts, no after a 404 or robots.txt.
+    retry_later = {p: r.retryable for p, r in results.items() if isinstance(r, FetchError)}
+    assert retry_later == {
+        "/a/stall.html": True,
+        "/a/missing.html": False,
+        "/a/report.pdf": False,
+        "/a/huge.html": False,
+        "/a/challenge.html": False,
+        "/private/secret.html": False,
+    }
     assert site.hits["/a/flaky-503.html"] == 3  # two 503s, then success
     assert site.hits["/a/rate-429.html"] == 2
     assert site.hits["/a/missing.html"] == 1  # a 404 is never retried
@@ -72,6 +82,7 @@ def test_every_failure_mode_gets_its_reason_and_recoverable_pages_arrive(site: S
 def test_retries_exhausted_on_a_retryable_status_say_so(site: Site, tmp_path: Path) -> None:
     (result,) = fetch_all([site.url("/always-503")], tmp_path)
     assert outcome(result) == "http_503_exhausted"
+    assert isinstance(result, FetchError) and result.retryable
     assert site.hits["/always-503"] == 3
 
 
