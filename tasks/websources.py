@@ -4,12 +4,11 @@ page links, read WARC archives, and turn fetched pages into :class:`InputRef`s f
 No prefect here: the flow wraps these in tasks.
 """
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.dedupe import canonical_url
+from tasks.dedupe import canonical_url, sha256_hex
 from tasks.errors import FetchError, NewsflowError
 from tasks.fetch import Fetched, Fetcher
 from tasks.models import InputRef, ItemResult, failed
@@ -23,7 +22,7 @@ def is_web_source(source: str) -> bool:
 
 def url_digest(url: str) -> str:
     """The ledger key of a web page: sha256 of its canonical URL (known before fetching)."""
-    return hashlib.sha256((canonical_url(url) or url).encode()).hexdigest()
+    return sha256_hex(canonical_url(url) or url)
 
 
 @dataclass

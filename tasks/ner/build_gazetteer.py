@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from tasks.ner.gazetteer import ascii_fold, slugify
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -790,45 +790,6 @@ PEOPLE: list[tuple[str, list[str], str]] = [
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-_ASCII_MAP = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "ʻ": "'",
-        "ʼ": "'",
-        "ı": "i",
-        "İ": "I",
-        "ł": "l",
-        "Ł": "L",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "þ": "th",
-        "ð": "d",
-        "–": "-",
-        "—": "-",
-    }
-)
-
-
-def ascii_fold(text: str) -> str:
-    """``text`` without diacritics and with typographic apostrophes and dashes made ASCII."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_MAP))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def slugify(text: str) -> str:
-    """Lowercase ASCII slug of ``text``: apostrophes and dots vanish ("U.S." -> "us"), other runs of
-    non-alphanumerics become one hyphen."""
-    folded = re.sub(r"['.]", "", ascii_fold(text).lower())
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
 def clean_aliases(name: str, aliases: Iterable[str], drop: Iterable[str] = ()) -> list[str]:

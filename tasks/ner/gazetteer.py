@@ -6,11 +6,53 @@ Every file has one JSON object per line: ``id``, ``label``, ``name``, ``aliases`
 
 import json
 import os
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 DATA_DIR = Path(__file__).with_name("data")
+
+_ASCII_MAP = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "ʻ": "'",
+        "ʼ": "'",
+        "ı": "i",
+        "İ": "I",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "ð": "d",
+        "–": "-",
+        "—": "-",
+    }
+)
+
+
+def ascii_fold(text: str) -> str:
+    """``text`` without diacritics and with typographic apostrophes and dashes made ASCII."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_MAP))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII slug of ``text``: apostrophes and dots vanish ("U.S." -> "us"), other runs of
+    non-alphanumerics become one hyphen."""
+    folded = re.sub(r"['.]", "", ascii_fold(text).lower())
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
 
 #: When two entries claim one surface form, the earlier kind wins.
 KIND_PRIORITY: tuple[str, ...] = ("person", "organisation", "country", "demonym", "city", "region")

@@ -8,12 +8,11 @@ Every mention records its layer in ``source``: ``gazetteer``, ``pattern``, ``sur
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from tasks.models import Mention
-from tasks.ner.gazetteer import Entry
+from tasks.ner.gazetteer import Entry, ascii_fold, slugify
 
 _NAME_WORD = r"[A-Z][a-z]+(?:-[a-z]+)?"
 _TITLES = (
@@ -72,13 +71,7 @@ _TYPO_CANDIDATE = re.compile(r"\b[A-Za-z]{6,}\b")
 
 def _key(name: str) -> str:
     """Spelling-insensitive key of a name: "Yoon Suk-yeol" and "Yoon Suk Yeol" agree."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z]", "", folded)
-
-
-def _slug(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return re.sub(r"[^a-z]", "", ascii_fold(name).lower())
 
 
 def _deletions(word: str) -> set[str]:
@@ -156,7 +149,8 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
             if free(start, end):
                 name = match.group("name")
                 known = linker.people.get(_key(name))
-                entity_id = known.entity_id if known else f"nf:person:{_slug(name)}"
+                # The registry's own slug rule: the id stays when the person is added to it.
+                entity_id = known.entity_id if known else f"nf:person:{slugify(name)}"
                 add(Mention(name, "PERSON", start, end, entity_id, known.name if known else name, "pattern"))
     # 2. A surname (or a Korean surname, which comes first) after the full name in this article.
     by_name: dict[str, list[Mention]] = {}
