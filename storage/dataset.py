@@ -220,8 +220,12 @@ class Dataset:
     ) -> tuple[dict[str, pa.Table], dict[str, int]]:
         stamp = {"run_id": run_id, "ingested_at": now}
         outcomes: dict[str, int] = {}
-        ids, hashes = set(self.index.article_ids), set(self.index.content_hashes)
-        failure_keys = set(self.index.failure_keys)
+        index = self.index
+        # What this commit adds; the index itself is updated only once the files are in place.
+        # (Copying the index instead would cost O(dataset) on every flush.)
+        ids: set[str] = set()
+        hashes: set[str] = set()
+        failure_keys: set[tuple[str, str | None, str]] = set()
         articles: list[Article] = []
         mentions: list[Mention] = []
         mention_article_ids: list[str] = []
@@ -231,26 +235,29 @@ class Dataset:
         }
         for item in items:
             outcome, reason, retryable, article_id = item.outcome, None, False, None
+            on_record = False
             if item.article is not None:
                 article_id = item.article.article_id
-                if article_id in ids or item.article.content_hash in hashes:
+                content = item.article.content_hash
+                seen_id = article_id in index.article_ids or article_id in ids
+                if seen_id or content in index.content_hashes or content in hashes:
                     outcome = "duplicate"
                 else:
                     ids.add(article_id)
-                    hashes.add(item.article.content_hash)
+                    hashes.add(content)
                     articles.append(item.article)
                     mentions.extend(item.mentions)
                     mention_article_ids.extend([article_id] * len(item.mentions))
             elif item.failure is not None:
                 reason, retryable = item.failure.reason, item.failure.retryable
                 key = (item.failure.source_uri, item.failure.input_digest, reason)
-                if key in failure_keys:
-                    # Retried and failed the same way again: already on record, add no row.
-                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
-                    continue
-                failures.append(item.failure)
-                failure_keys.add(key)
+                on_record = key in index.failure_keys or key in failure_keys
+                if not on_record:
+                    failures.append(item.failure)
+                    failure_keys.add(key)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if on_record:
+                continue  # retried and failed the same way again: already on record, add no row
             for name, value in (
                 ("source_uri", item.ref.source_uri),
                 ("input_digest", item.ref.digest),
