@@ -42,6 +42,7 @@ from tasks.discover import discover
 from tasks.errors import is_retryable
 from tasks.fetch import Fetcher
 from tasks.models import BatchResult, InputRef, ItemResult, failed
+from tasks.tag import check_model
 from tasks.webformats import Link
 from tasks.websources import Harvest, harvest, is_web_source, url_list_links, warc_refs
 
@@ -102,6 +103,7 @@ def _ingest(
     run_id = summary.run_id
     worker_count = workers if workers > 0 else settings.worker_count
     options = pipeline_options(settings)
+    check_model(options.tag)  # a bad NEWSFLOW_NER_MODEL fails here, not in every worker
 
     web_sources = [s for s in sources if is_web_source(s)]
     fingerprints = dataset.load_state("fingerprints")

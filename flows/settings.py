@@ -56,6 +56,11 @@ class Settings:
     flush_rows: int = 500
     #: Extra gazetteer files (os.pathsep-separated), added to the vendored reference data.
     gazetteers: tuple[str, ...] = ()
+    #: The entity model: ``default`` (shipped), ``none`` (gazetteer and rules only), or an
+    #: installed spaCy pipeline by name or path (``en_core_web_md``, ``/models/my-ner``).
+    ner_model: str = "default"
+    #: Extra label mappings for a custom model: ``POLITICIAN=PERSON,FAC=LOC``.
+    ner_labels: tuple[tuple[str, str], ...] = ()
     #: A Prefect server to use; when unset, ``newsflow serve`` starts its own.
     prefect_api_url: str | None = None
     #: Where ``newsflow serve``'s own server keeps its SQLite database and log.
@@ -84,6 +89,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         batch_size=int(env.get("NEWSFLOW_BATCH_SIZE", defaults.batch_size)),
         flush_rows=int(env.get("NEWSFLOW_FLUSH_ROWS", defaults.flush_rows)),
         gazetteers=tuple(p for p in env.get("NEWSFLOW_GAZETTEERS", "").split(os.pathsep) if p),
+        ner_model=env.get("NEWSFLOW_NER_MODEL") or defaults.ner_model,
+        ner_labels=_pairs(env.get("NEWSFLOW_NER_LABELS", "")),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
         server_home=env.get("NEWSFLOW_SERVER_HOME")
         or str(Path(env.get("HOME") or Path.home()) / ".newsflow" / "server"),
@@ -95,6 +102,17 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         fetch_delay=_float(env, "NEWSFLOW_FETCH_DELAY"),
         fetch_concurrency=_int(env, "NEWSFLOW_FETCH_CONCURRENCY"),
     )
+
+
+def _pairs(value: str) -> tuple[tuple[str, str], ...]:
+    """``"A=B,C=D"`` -> ``(("A", "B"), ("C", "D"))``; a malformed item is an error."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key, sep, target = item.partition("=")
+        if not sep or not key.strip() or not target.strip():
+            raise ValueError(f"NEWSFLOW_NER_LABELS: expected LABEL=OURS, got {item!r}")
+        pairs.append((key.strip(), target.strip()))
+    return tuple(pairs)
 
 
 def _float(env: Mapping[str, str], key: str) -> float | None:
@@ -137,4 +155,6 @@ def pipeline_options(settings: Settings) -> "PipelineOptions":
     from tasks.pipeline import PipelineOptions
     from tasks.tag import TagOptions
 
-    return PipelineOptions(tag=TagOptions(extra_files=settings.gazetteers))
+    return PipelineOptions(
+        tag=TagOptions(extra_files=settings.gazetteers, model=settings.ner_model, labels=settings.ner_labels)
+    )

@@ -89,6 +89,16 @@ class TransientError(NewsflowError):
     reason = "transient"
 
 
+class ModelError(NewsflowError):
+    """The entity model named in settings cannot be loaded or has no NER component.
+
+    Raised once, when a worker builds its tagger: a setting, not an input, is wrong.
+    """
+
+    stage = "tag"
+    reason = "bad_model"
+
+
 class WorkerCrashed(NewsflowError):
     """A worker process died (segfault, OOM kill) while processing this input alone.
 

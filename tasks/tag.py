@@ -1,43 +1,193 @@
-"""Entity tagging: spaCy's tokenizer and a PhraseMatcher over the gazetteer, plus alias linking,
-then the rule layers of ``tasks.ner.layers`` (titled people, surnames, capitals as actors, typos).
+"""Entity tagging in layers: a statistical model, a gazetteer that fills gaps, rule layers, linking.
 
-Each surface form maps to one gazetteer entry, so linking (ROK -> South Korea, DPRK -> North
-Korea, U.S. -> United States) falls out of the match. The tagger is built once per process
-(``get_tagger``); building it tokenizes every pattern, which takes a moment.
+1. The model (``TagOptions.model``): by default our own small spaCy tok2vec+ner shipped in
+   ``tasks/ner/model`` (trained by ``make train-ner``), or any installed spaCy pipeline by name
+   or path, its labels mapped to ours by ``LABEL_MAP``. It finds names nobody listed.
+2. The gazetteer (vendored reference data plus the user's files) through a PhraseMatcher. It only
+   fills gaps: a match overlapping a model span is dropped, except one that merely widens a
+   model span of a compatible type ("North Korea" around the model's "Korea").
+3. The rule layers of ``tasks.ner.layers`` (titled people, Korean name shapes, surnames, capitals
+   as actors, "the North", typos).
+
+Linking: every span whose surface is a gazetteer form gets that entry's id (ROK -> South Korea);
+model spans of people are also matched spelling-insensitively against the people registry; the
+rest get an ``nf:<kind>:<slug>`` id of their own. Measured reasons for this order (a gazetteer
+that overrides the model loses ~0.2 F1) are in tasks/ner/model/README.md.
+
+The tagger is built once per process (``get_tagger``): loading the model and tokenizing every
+gazetteer form takes a moment.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import spacy
+from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, filter_spans
 
+from tasks.errors import ModelError
 from tasks.models import Mention
-from tasks.ner.gazetteer import Entry, default_files, load_entries
-from tasks.ner.layers import Linker, apply_layers
+from tasks.ner.gazetteer import Entry, default_files, load_entries, slugify
+from tasks.ner.layers import Linker, MentionSet, apply_layers
+
+#: The model shipped with newsflow (see its README.md for data, licences and scores).
+DEFAULT_MODEL = Path(__file__).parent / "ner" / "model"
+#: A backend's labels -> ours. Labels not listed (DATE, MONEY, MISC, ...) are dropped.
+LABEL_MAP: dict[str, str] = {
+    "PER": "PERSON",
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "LOC": "LOC",
+    "GPE": "GPE",
+    "NORP": "NORP",
+    "FAC": "LOC",
+}
+#: Which gazetteer labels may link (or widen) a model span of each of our labels.
+_COMPATIBLE: dict[str, frozenset[str]] = {
+    "PERSON": frozenset({"PERSON"}),
+    # Models call a government by its country's name an ORG ("the DPRK rejected"); and any
+    # place-like label on a demonym ("North Korean") is the demonym.
+    "ORG": frozenset({"ORG", "GPE"}),
+    "LOC": frozenset({"LOC", "GPE", "NORP"}),
+    "GPE": frozenset({"GPE", "LOC", "NORP"}),
+    "NORP": frozenset({"NORP"}),
+}
+_ID_KIND = {"PERSON": "person", "ORG": "org", "LOC": "loc", "GPE": "loc", "NORP": "norp"}
+#: Leading words a model may fold into a person's span ("Minister Cho Tae-yul"); trimmed off.
+_TITLE_WORDS = frozenset(
+    [
+        "President",
+        "Vice",
+        "Prime",
+        "Minister",
+        "Foreign",
+        "Defense",
+        "Defence",
+        "Secretary",
+        "Deputy",
+        "Ambassador",
+        "Envoy",
+        "Sen.",
+        "Senator",
+        "Rep.",
+        "Gen.",
+        "General",
+        "Adm.",
+        "Admiral",
+        "Mr.",
+        "Ms.",
+        "Mrs.",
+        "Dr.",
+        "Chairman",
+        "Chairwoman",
+        "Premier",
+        "Chancellor",
+        "Spokesperson",
+        "Spokesman",
+        "Spokeswoman",
+        "Governor",
+        "Gov.",
+        "Mayor",
+        "King",
+        "Queen",
+        "Pope",
+        "Former",
+        "former",
+        "State",
+        "of",
+        "Unification",
+        "Finance",
+        "Acting",
+        "First",
+        "Lt.",
+        "Col.",
+        "Capt.",
+        "Sgt.",
+    ]
+)
+#: Title words a model may leave at the end of a place or demonym ("South Korean Foreign").
+_TRAILING_TITLE_WORDS = frozenset(
+    [
+        "Foreign",
+        "Defense",
+        "Defence",
+        "Minister",
+        "Ministers",
+        "President",
+        "Prime",
+        "Secretary",
+        "Vice",
+        "Deputy",
+        "Unification",
+        "Finance",
+    ]
+)
+_POSSESSIVES = ("’s.", "'s.", "’s", "'s")
 
 
 @dataclass(frozen=True, slots=True)
 class TagOptions:
-    """Which gazetteer files to use; ``extra_files`` adds a user's own entries to the defaults."""
+    """What the tagger uses: its model, its gazetteer files and extra label mappings."""
 
     files: tuple[str, ...] = ()
+    #: A user's own gazetteer files, added to the defaults (registries of people, agencies...).
     extra_files: tuple[str, ...] = ()
     #: Also match the ALL-CAPS form of every alias at least this long (caps headlines, echoes).
     upper_min_chars: int = 4
+    #: ``"default"`` (the model shipped in tasks/ner/model), ``"none"`` (gazetteer and rules
+    #: only), or an installed spaCy pipeline by package name or path (``en_core_web_md``).
+    model: str = "default"
+    #: Extra ``(backend label, our label)`` pairs for a custom pipeline, e.g. ``(("POLITICIAN",
+    #: "PERSON"),)``; they extend ``LABEL_MAP``.
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+def load_model(name: str) -> Language | None:
+    """The spaCy pipeline ``name`` with only NER (and what it listens to) enabled; ``None`` for
+    ``"none"``. Never downloads anything: a package must be installed or a path must exist."""
+    if name == "none":
+        return None
+    target: str | Path = DEFAULT_MODEL if name == "default" else name
+    try:
+        nlp = spacy.load(target)
+    except (OSError, ValueError) as exc:  # spaCy's "can't find model" is an OSError
+        raise ModelError(f"cannot load entity model {str(target)!r}: {exc}") from exc
+    if "ner" not in nlp.pipe_names:
+        raise ModelError(f"entity model {str(target)!r} has no 'ner' component: {nlp.pipe_names}")
+    # Tagging, parsing, lemmatizing are not needed; their listeners feed only themselves.
+    nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in ("ner", "tok2vec", "transformer")])
+    return nlp
+
+
+def check_model(options: TagOptions) -> None:
+    """Fail early, and cheaply, on a model setting that cannot work (before workers start)."""
+    ours = set(_COMPATIBLE)
+    for backend, target in options.labels:
+        if target not in ours:
+            raise ModelError(f"label mapping {backend}={target}: {target} is not one of {sorted(ours)}")
+    name = options.model
+    if name in ("default", "none") or spacy.util.is_package(name) or Path(name).is_dir():
+        return
+    raise ModelError(f"entity model {name!r} is neither an installed spaCy package nor a directory")
 
 
 class Tagger:
-    """Finds gazetteer entities in text and links each to its entry's id."""
+    """Finds entities in text (model, gazetteer, rules) and links each to a stable id."""
 
     source = "gazetteer"
 
-    def __init__(self, entries: Sequence[Entry], options: TagOptions | None = None) -> None:
+    def __init__(
+        self, entries: Sequence[Entry], options: TagOptions | None = None, nlp: Language | None = None
+    ) -> None:
         opts = options or TagOptions()
-        self.nlp = spacy.blank("en")
+        self.model = nlp
+        self.nlp = nlp if nlp is not None else spacy.blank("en")
+        check_model(opts)
+        self.label_map = {**LABEL_MAP, **dict(opts.labels)}
         # spaCy keeps "U.S.-led" and "U.N.-backed" as one token; split the hyphen after a dot.
         infixes = [*list(self.nlp.Defaults.infixes or ()), r"(?<=\.)-(?=[A-Za-z])"]
         tokenizer: Any = self.nlp.tokenizer
@@ -45,7 +195,8 @@ class Tagger:
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.linker = Linker.build(entries)
         self.entries: list[Entry] = []
-        claimed: set[str] = set()
+        #: Every surface form the matcher knows -> its entry: links the model's spans too.
+        self.by_form: dict[str, Entry] = {}
         for entry in entries:
             forms = []
             for form in entry.forms:
@@ -55,8 +206,8 @@ class Tagger:
                 if entry.kind in ("country", "region") and form.count(" ") == 1:
                     variants.add(form.replace(" ", "-"))  # "North-Korea", as scraped text has it
                 for variant in variants:
-                    if variant not in claimed:  # entries arrive by priority: first claim wins
-                        claimed.add(variant)
+                    if variant not in self.by_form:  # entries arrive by priority: first claim wins
+                        self.by_form[variant] = entry
                         forms.append(variant)
             if forms:
                 key = str(len(self.entries))
@@ -64,35 +215,83 @@ class Tagger:
                 self.matcher.add(key, [self.nlp.make_doc(form) for form in forms])
 
     def tag(self, text: str) -> tuple[Mention, ...]:
-        """Mentions in ``text`` in document order; overlapping matches keep the longest."""
-        doc = self.nlp.make_doc(text)
-        spans = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
-        mentions = []
-        for span in filter_spans(spans):
+        """Mentions in ``text`` in document order."""
+        doc = self.model(text) if self.model is not None else self.nlp.make_doc(text)
+        found = self._model_mentions(doc, text)
+        found = self._fill_from_gazetteer(doc, found)
+        return tuple(apply_layers(text, found, self.linker))
+
+    def _model_mentions(self, doc: Doc, text: str) -> list[Mention]:
+        out = []  # (``doc.text`` would rebuild the whole string on every access)
+        for ent in doc.ents if self.model is not None else ():
+            label = self.label_map.get(ent.label_)
+            if label is None:
+                continue
+            span = _trim_titles(ent, leading=label == "PERSON", trailing=label != "ORG")
+            if len(span) == 0:
+                continue
+            start, end = span.start_char, span.end_char
+            for tail in _POSSESSIVES:  # "DPRK’s", "NIS’s.": the tokenizer keeps some together
+                if text.endswith(tail, start, end):
+                    end -= len(tail)
+                    break
+            out.append(self._link(text[start:end], label, start, end, "model"))
+        return out
+
+    def _link(self, text: str, label: str, start: int, end: int, source: str) -> Mention:
+        """A mention of ``text`` linked to its gazetteer entry, or to an ``nf:`` id of its own."""
+        entry = self.by_form.get(text)
+        if entry is None and label == "PERSON":
+            entry = self.linker.person(text)  # "Yoon Suk-yeol" = "Yoon Suk Yeol"
+        if entry is not None and entry.label in _COMPATIBLE.get(label, frozenset()):
+            return Mention(text, entry.label, start, end, entry.entity_id, entry.name, source)
+        return Mention(text, label, start, end, f"nf:{_ID_KIND.get(label, 'misc')}:{slugify(text)}", text, source)
+
+    def _fill_from_gazetteer(self, doc: Doc, found: list[Mention]) -> list[Mention]:
+        matches = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
+        out = MentionSet(found)
+        for span in filter_spans(matches):
             entry = self.entries[int(self.nlp.vocab.strings[span.label])]
-            mentions.append(
-                Mention(
-                    text=span.text,
-                    label=entry.label,
-                    start=span.start_char,
-                    end=span.end_char,
-                    entity_id=entry.entity_id,
-                    entity_name=entry.name,
-                    source=self.source,
-                )
+            start, end = span.start_char, span.end_char
+            overlapping = out.overlapping(start, end)
+            # Widening is not overriding: the model saw part of a name the gazetteer knows whole
+            # ("North Korea" around "Korea"; an organisation named after its city, "Munich
+            # Security Conference" around the LOC "Munich").
+            widens = overlapping and all(
+                start <= m.start
+                and m.end <= end
+                and (m.start, m.end) != (start, end)
+                and (entry.label in _COMPATIBLE[m.label] or entry.label == "ORG")
+                for m in overlapping
             )
-        return tuple(apply_layers(text, mentions, self.linker))
+            if overlapping and not widens:
+                continue  # the model's span stands: the gazetteer never overrides it
+            for m in overlapping:
+                out.remove(m)
+            out.add(Mention(span.text, entry.label, start, end, entry.entity_id, entry.name, self.source))
+        return list(out)
+
+
+def _trim_titles(span: Span, leading: bool, trailing: bool) -> Span:
+    """``span`` without title words a model folded in: "Minister Cho" -> "Cho" (people only),
+    "South Korean Foreign" -> "South Korean" (not for ORG: "Department of State" is a name)."""
+    start, end = span.start, span.end
+    while leading and start < end and span.doc[start].text in _TITLE_WORDS:
+        start += 1
+    while trailing and end > start and span.doc[end - 1].text in _TRAILING_TITLE_WORDS:
+        end -= 1
+    return span.doc[start:end]
 
 
 _TAGGERS: dict[TagOptions, Tagger] = {}
 
 
 def get_tagger(options: TagOptions | None = None) -> Tagger:
-    """The process-wide tagger for ``options``, built on first use."""
+    """The process-wide tagger for ``options``, built on first use (model loaded once)."""
     opts = options or TagOptions()
     tagger = _TAGGERS.get(opts)
     if tagger is None:
         files = list(opts.files) or [str(p) for p in default_files()]
         files += list(opts.extra_files)  # a missing user file is an error, not a silent no-op
-        tagger = _TAGGERS[opts] = Tagger(load_entries(files), opts)
+        tagger = _TAGGERS[opts] = Tagger(load_entries(files), opts, load_model(opts.model))
     return tagger

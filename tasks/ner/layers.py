@@ -1,20 +1,24 @@
-"""Rule layers after the gazetteer: unseen people by their titles and name shapes, surnames
-resolved to the full name met earlier in the article, capitals used as actors, "the North" in
-Korea stories, and obvious typos of known places. Each layer only fills gaps: it never changes
-or overrides a span an earlier layer found (except relinking a capital used as an actor).
+"""Rule layers after the model and the gazetteer: unseen people by their titles and name
+shapes, surnames resolved to the full name met earlier in the article, capitals used as actors,
+"the North" in Korea stories, and obvious typos of known places. Each layer only fills gaps: it
+never overrides a span an earlier layer found. The exceptions: a capital used as an actor and a
+lone surname are relinked, and a model guess not linked to reference data gives way to a name
+rule that contradicts it ("Ambassador Cho Sung" as LOC -> the person "Cho Sung-min").
 
-Every mention records its layer in ``source``: ``gazetteer``, ``pattern``, ``surname``,
-``actor`` (a capital linked to its country), ``context`` ("the North"), ``typo``.
+Every mention records its layer in ``source``: ``model``, ``gazetteer``, ``pattern``,
+``surname``, ``actor`` (a capital linked to its country), ``context`` ("the North"), ``typo``.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from tasks.models import Mention
 from tasks.ner.gazetteer import Entry, ascii_fold, slugify
 
-_NAME_WORD = r"[A-Z][a-z]+(?:-[a-z]+)?"
+#: A capitalised name word in any script's letters: "McAdoo" and "Mościcki" are not cut short.
+_NAME_WORD = r"[A-Z][^\W\d_]+(?:-[^\W\d_]+)?"
 _TITLES = (
     r"(?:First\s+|Deputy\s+|Vice\s+|Acting\s+|Former\s+|former\s+)*"
     r"(?:President|Prime\s+Minister|Premier|Chancellor|Foreign\s+Minister|Defen[cs]e\s+Minister|"
@@ -66,6 +70,8 @@ _PLACE_CUES = frozenset(
 )
 _SENTENCE_END = re.compile(r"[.!?]\s")
 _THE_NORTH = re.compile(r"\bthe North\b(?!\s+(?:Atlantic|Pole|Sea|American|Face|Star))")
+#: Ids from reference data (not made up from a surface form): a rule never relinks these.
+_LINKED = ("nf:country:", "nf:geonames:", "nf:region:")
 _TYPO_CANDIDATE = re.compile(r"\b[A-Za-z]{6,}\b")
 
 
@@ -114,6 +120,10 @@ class Linker:
         }
         return cls(people, capitals, countries.get("KP"), places, deletions)
 
+    def person(self, name: str) -> Entry | None:
+        """The registry's person ``name`` spells, ignoring case, spaces and hyphens."""
+        return self.people.get(_key(name))
+
     def typo(self, word: str) -> Entry | None:
         """The place ``word`` misspells by one letter (inserted, dropped or changed), if any."""
         low = word.lower()
@@ -128,25 +138,93 @@ class Linker:
         return found
 
 
+class MentionSet:
+    """Non-overlapping mentions kept in document order, with overlap queries in O(log n).
+
+    Articles carry hundreds of mentions; scanning them all for every candidate word made
+    tagging quadratic in article length.
+    """
+
+    def __init__(self, mentions: Iterable[Mention] = ()) -> None:
+        self.items: list[Mention] = sorted(mentions, key=lambda m: m.start)
+        self._starts = [m.start for m in self.items]
+
+    def __iter__(self) -> Iterator[Mention]:
+        return iter(list(self.items))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def overlapping(self, start: int, end: int) -> list[Mention]:
+        """Mentions sharing at least one character with ``[start, end)``."""
+        i = max(0, bisect_right(self._starts, start) - 1)
+        found = []
+        while i < len(self.items) and self.items[i].start < end:
+            if self.items[i].end > start:
+                found.append(self.items[i])
+            i += 1
+        return found
+
+    def add(self, mention: Mention) -> None:
+        i = bisect_right(self._starts, mention.start)
+        self.items.insert(i, mention)
+        self._starts.insert(i, mention.start)
+
+    def remove(self, mention: Mention) -> None:
+        i = self.items.index(mention, bisect_left(self._starts, mention.start))
+        del self.items[i]
+        del self._starts[i]
+
+
 def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list[Mention]:
     """Run every rule layer over the gazetteer's ``mentions`` of ``text``."""
-    out = list(mentions)
-    taken = bytearray(len(text))  # 1 where a character already belongs to a mention
-    for m in out:
-        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
+    out = MentionSet(mentions)
 
     def free(start: int, end: int) -> bool:
-        return not any(taken[start:end])
+        return not out.overlapping(start, end)
 
     def add(mention: Mention) -> None:
-        out.append(mention)
-        taken[mention.start : mention.end] = b"\x01" * (mention.end - mention.start)
+        out.add(mention)
+
+    def claimable(start: int, end: int) -> tuple[bool, Mention | None]:
+        """Free, or exactly one unlinked model span (the model saw a name, the rule knows whose):
+        whether a rule may put a mention there, and the model span it would replace."""
+        same = out.overlapping(start, end)
+        if not same:
+            return True, None
+        only = same[0] if len(same) == 1 else None
+        if (
+            only is not None
+            and (only.start, only.end) == (start, end)
+            and only.source == "model"
+            and not (only.entity_id or "").startswith(_LINKED)
+        ):
+            return True, only
+        return False, None
+
+    def put(mention: Mention, replacing: Mention | None) -> None:
+        if replacing is not None:
+            out.remove(replacing)
+        add(mention)
+
+    def overrule(start: int, end: int) -> bool:
+        """Free, or overlapping only model guesses not linked to reference data: those give way
+        to a name rule, which is precise where the model is not ("Cho Hee" from the model
+        inside "Deputy Minister Cho Hee-jin", "Ambassador Cho Sung" tagged LOC)."""
+        overlapping = out.overlapping(start, end)
+        if any(m.source != "model" or (m.entity_id or "").startswith(_LINKED) for m in overlapping):
+            return False
+        if any((m.start, m.end, m.label) == (start, end, "PERSON") for m in overlapping):
+            return False  # the model already has exactly this person
+        for m in overlapping:
+            out.remove(m)
+        return True
 
     # 1. People the gazetteer does not know, by title or by Korean name shape.
     for pattern in (_TITLED, _KOREAN):
         for match in pattern.finditer(text):
             start, end = match.span("name")
-            if free(start, end):
+            if overrule(start, end):
                 name = match.group("name")
                 known = linker.people.get(_key(name))
                 # The registry's own slug rule: the id stays when the person is added to it.
@@ -154,7 +232,7 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
                 add(Mention(name, "PERSON", start, end, entity_id, known.name if known else name, "pattern"))
     # 2. A surname (or a Korean surname, which comes first) after the full name in this article.
     by_name: dict[str, list[Mention]] = {}
-    for m in sorted((m for m in out if m.label == "PERSON" and " " in m.text), key=lambda m: m.start):
+    for m in [m for m in out if m.label == "PERSON" and " " in m.text]:
         parts = m.text.split()
         for part in {parts[0], parts[-1]}:
             by_name.setdefault(part, []).append(m)
@@ -162,32 +240,51 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
         word = match.group()
         start, end = match.span()
         candidates = by_name.get(word)
-        if not candidates or not free(start, end):
+        if not candidates:
+            continue
+        # The model often finds a lone surname itself; it still needs the full name's id.
+        # (any label: a lone "Cho" after "Cho Hyun-dong" is him, even if the model said LOC).
+        own = [m for m in out.overlapping(start, end) if (m.start, m.end) == (start, end) and m.source == "model"]
+        if not own and not free(start, end):
             continue
         earlier = [p for p in candidates if p.end <= start]
+        # The nearest full name before it: two Chos in one article stay apart by position. With
+        # none before (a summary line above the body), the article's only full name of that
+        # surname, if it has exactly one.
+        if not earlier and len({p.entity_id for p in candidates}) == 1:
+            earlier = [p for p in candidates if p.start > end][:1]
         if earlier:
-            person = earlier[-1]  # the nearest: two Chos in one article stay apart by position
+            person = earlier[-1]
+            for m in own:
+                out.remove(m)
             add(Mention(word, "PERSON", start, end, person.entity_id, person.entity_name, "surname"))
     # 3. Capitals used as actors ("Pyongyang condemned ...") stand for their country.
-    for i, m in enumerate(out):
+    for i, m in enumerate(out.items):
         country = linker.capital_country.get(m.entity_id or "")
-        if country is not None and m.source == "gazetteer" and _ACTOR_AFTER.match(text[m.end : m.end + 40]):
+        if country is not None and m.source in ("gazetteer", "model") and _ACTOR_AFTER.match(text[m.end : m.end + 40]):
             before = _SENTENCE_END.split(text[max(0, m.start - 60) : m.start])[-1]
             if not _PLACE_CUES.intersection(re.findall(r"[a-z]+", before.lower())[-3:]):
-                out[i] = replace(m, entity_id=country.entity_id, entity_name=country.name, source="actor")
+                out.items[i] = replace(m, entity_id=country.entity_id, entity_name=country.name, source="actor")
     # 4. "the North" in a story about North Korea.
     nk = linker.north_korea
     if nk is not None and any(m.entity_id == nk.entity_id for m in out):
         for match in _THE_NORTH.finditer(text):
             start, end = match.start() + 4, match.end()
-            if free(start, end):
-                add(Mention(text[start:end], "GPE", start, end, nk.entity_id, nk.name, "context"))
-    # 5. Obvious typos of countries and capitals ("BEINJING"), capitalised words only.
+            ok, replacing = claimable(start, end)
+            if ok:
+                put(Mention(text[start:end], "GPE", start, end, nk.entity_id, nk.name, "context"), replacing)
+    # 5. Obvious typos of countries and capitals ("BEINJING"): ALL-CAPS words (headline echoes,
+    # where a typo cannot hide behind a real name: "Allawi" is a person, not Malawi), or words
+    # the model itself took for a place.
     for match in _TYPO_CANDIDATE.finditer(text):
         word = match.group()
         start, end = match.span()
-        if word[0].isupper() and free(start, end):
-            place = linker.typo(word)
-            if place is not None:
-                add(Mention(word, place.label, start, end, place.entity_id, place.name, "typo"))
-    return sorted(out, key=lambda m: m.start)
+        if not word[0].isupper():
+            continue
+        ok, replacing = claimable(start, end)
+        if not word.isupper() and (replacing is None or replacing.label not in ("LOC", "GPE")):
+            continue
+        place = linker.typo(word) if ok else None
+        if place is not None:
+            put(Mention(word, place.label, start, end, place.entity_id, place.name, "typo"), replacing)
+    return list(out)

@@ -1,11 +1,14 @@
 """The rule layers after the gazetteer (tasks/ner/layers.py), through the real tagger."""
 
 from tasks.models import Mention
-from tasks.tag import get_tagger
+from tasks.tag import TagOptions, get_tagger
+
+#: The layers alone, so each test sees what its rule does (the model is tested in test_tag.py).
+RULES_ONLY = TagOptions(model="none")
 
 
 def tag(text: str) -> list[Mention]:
-    return list(get_tagger().tag(text))
+    return list(get_tagger(RULES_ONLY).tag(text))
 
 
 def by_text(text: str) -> dict[str, list[Mention]]:
@@ -78,3 +81,10 @@ def test_obvious_typos_of_places_are_corrected_and_flagged() -> None:
 
 def test_hyphenated_country_names_as_scrapers_leave_them() -> None:
     assert by_text("congratulating North-Korea on its anniversary")["North-Korea"][0].entity_name == "North Korea"
+
+
+def test_a_surname_before_the_only_full_name_of_the_article_is_that_person() -> None:
+    found = by_text("Rubio and Cho met on Friday. Secretary of State Marco Rubio said the talks went well.")
+    assert [m.entity_id for m in found["Rubio"]] == ["nf:person:marco-rubio"]
+    two = by_text("Cho spoke first. Foreign Minister Cho Tae-yul and Ambassador Cho Sung-min attended.")
+    assert "Cho" not in two  # two Chos after it: no guess

@@ -4,6 +4,7 @@ Their text stays in ../shared: expectations are derived from the raw files at te
 short marker strings are written here.
 """
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,3 +116,68 @@ def test_samples_mention_key_entities(samples: list[Path], prefix: str, names: s
     found = {m.text for m in item.mentions}
     missing = names - found
     assert not missing
+
+
+#: Per sample: surface form -> the id every mention of it must carry (people, countries, cities,
+#: regions, organisations named in the sample; read off the raw text by hand).
+LINKS = {
+    "000_": {
+        "Cho Hyun-dong": "nf:person:cho-hyun-dong",
+        "Wendy Sherman": "nf:person:wendy-sherman",
+        "Mori Takeo": "nf:person:mori-takeo",
+        "Cho": "nf:person:cho-hyun-dong",
+        "North Korea": "nf:country:KP",
+        "DPRK": "nf:country:KP",
+        "ROK": "nf:country:KR",
+        "South Korea": "nf:country:KR",
+        "China": "nf:country:CN",
+        "Russia": "nf:country:RU",
+        "Asia-Pacific": "nf:region:asia-pacific",
+        "U.N. Security Council": "nf:org:united-nations-security-council",
+        "UN Security Council": "nf:org:united-nations-security-council",
+    },
+    "001_": {
+        "Marco Rubio": "nf:person:marco-rubio",
+        "Rubio": "nf:person:marco-rubio",
+        "Cho Tae-yul": "nf:person:cho-tae-yul",
+        "Cho": "nf:person:cho-tae-yul",
+        "Takeshi Iwaya": "nf:person:takeshi-iwaya",
+        "Iwaya": "nf:person:takeshi-iwaya",
+        "DPRK": "nf:country:KP",
+        "Munich Security Conference": "nf:org:munich-security-conference",
+        "Korean Peninsula": "nf:region:korean-peninsula",
+    },
+    "004_": {
+        "Antony Blinken": "nf:person:antony-blinken",
+        "Blinken": "nf:person:antony-blinken",
+        "Yoon Suk Yeol": "nf:person:yoon-suk-yeol",
+        "Yoon": "nf:person:yoon-suk-yeol",
+        "Park Jin": "nf:person:park-jin",
+        "Park": "nf:person:park-jin",
+        "Kim Jong Un": "nf:person:kim-jong-un",
+        "Vladimir Putin": "nf:person:vladimir-putin",
+        "Republic of Korea": "nf:country:KR",
+        "Ukraine": "nf:country:UA",
+        "Middle East": "nf:region:middle-east",
+        "National Intelligence Service": "nf:org:national-intelligence-service",
+        "United Nations Security Council": "nf:org:united-nations-security-council",
+    },
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(LINKS))
+def test_samples_link_every_named_entity(samples: list[Path], prefix: str) -> None:
+    item = _run(_sample(samples, prefix))
+    assert item.article is not None
+    text = item.article.text
+    missed = []
+    for name, entity_id in LINKS[prefix].items():
+        occurrences = [m.start() for m in re.finditer(rf"\b{re.escape(name)}\b", text)]
+        assert occurrences, f"{name!r} is not in the sample's text"
+        for at in occurrences:
+            # Covered by a mention with the right id: itself, or a longer name ("Cho" in
+            # "Cho Tae-yul"), never a wrong or unlinked span.
+            covering = [m for m in item.mentions if m.start <= at < m.end]
+            if [m.entity_id for m in covering] != [entity_id]:
+                missed.append((name, text[max(0, at - 30) : at + 40], [(m.text, m.entity_id) for m in covering]))
+    assert not missed, f"{prefix}: {missed}"

@@ -1,10 +1,13 @@
+import itertools
 import json
 from pathlib import Path
 
 import pytest
+import spacy
 
+from tasks.errors import ModelError
 from tasks.models import Mention
-from tasks.tag import TagOptions, get_tagger
+from tasks.tag import DEFAULT_MODEL, TagOptions, check_model, get_tagger
 
 
 def _tag(text: str) -> tuple[Mention, ...]:
@@ -64,14 +67,17 @@ def test_demonym_is_norp_linked_to_the_country() -> None:
 
 def test_offsets_point_into_the_text_in_document_order() -> None:
     text = "“The U.S.’s commitment,” Cho said in Seoul, “is ironclad,” as Pyongyang’s envoy left Tokyo."
-    mentions = get_tagger().tag(text)
+    mentions = get_tagger(TagOptions(model="none")).tag(text)
     assert [m.text for m in mentions] == ["U.S.", "Seoul", "Pyongyang", "Tokyo"]
-    for m in mentions:
-        assert text[m.start : m.end] == m.text
     # "Pyongyang’s envoy": the capital stands for its country (the actor layer relinks it).
     assert [m.source for m in mentions] == ["gazetteer", "gazetteer", "actor", "gazetteer"]
-    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
     assert mentions[1].start == text.index("Seoul")
+    with_model = get_tagger().tag(text)
+    assert {"U.S.", "Seoul", "Pyongyang", "Tokyo"} <= {m.text for m in with_model}
+    for found in (mentions, with_model):
+        assert all(text[m.start : m.end] == m.text for m in found)
+        assert [m.start for m in found] == sorted(m.start for m in found)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(found))  # no overlaps
 
 
 def test_all_caps_forms_are_matched() -> None:
@@ -143,3 +149,61 @@ def test_bad_extra_file_raises_with_its_line(tmp_path: Path) -> None:
     bad.write_text('{"id": "x", "label": "ORG", "name": "Ok Org"}\n{"id": "y"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
         get_tagger(TagOptions(extra_files=(str(bad),)))
+
+
+def test_the_default_model_finds_people_nobody_listed() -> None:
+    # Neither name is in the registries, and no title or name-shape rule applies.
+    text = "Hannah Keller met Erik Lund on Friday. Keller said the talks went well."
+    assert get_tagger(TagOptions(model="none")).tag(text) == ()
+    found = {m.text: m for m in get_tagger().tag(text)}
+    assert (found["Hannah Keller"].label, found["Hannah Keller"].source) == ("PERSON", "model")
+    assert found["Hannah Keller"].entity_id == "nf:person:hannah-keller"
+    assert found["Keller"].entity_id == "nf:person:hannah-keller"  # the surname layer links it
+    assert found["Erik Lund"].entity_id == "nf:person:erik-lund"
+
+
+def _ruler_pipeline(path: Path) -> str:
+    """A spaCy pipeline with a rule-based "ner": a stand-in for a user's own model, deterministic."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": "POLITICIAN", "pattern": "Anna Berg"},
+            {"label": "PERSON", "pattern": "Washington"},  # the model says person: it stands
+            {"label": "GPE", "pattern": "Korea"},  # inside "North Korea": the gazetteer widens it
+            {"label": "GPE", "pattern": "ROK"},
+            {"label": "DATE", "pattern": "Monday"},
+        ]
+    )
+    nlp.to_disk(path)
+    return str(path)
+
+
+def test_a_users_spacy_pipeline_is_mapped_and_linked_and_the_gazetteer_never_overrides_it(tmp_path: Path) -> None:
+    options = TagOptions(model=_ruler_pipeline(tmp_path / "ner"), labels=(("POLITICIAN", "PERSON"),))
+    text = "Anna Berg met Washington on Monday in North Korea, and the ROK protested."
+    found = {m.text: m for m in get_tagger(options).tag(text)}
+    assert (found["Anna Berg"].label, found["Anna Berg"].source) == ("PERSON", "model")
+    assert found["Washington"].label == "PERSON"  # not the gazetteer's city
+    assert found["North Korea"].entity_id == "nf:country:KP"  # widened, and not South Korea
+    assert "Korea" not in found
+    assert (found["ROK"].entity_id, found["ROK"].source) == ("nf:country:KR", "model")  # linked
+    assert "Monday" not in found  # DATE is not one of our labels
+
+
+def test_a_model_that_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="neither an installed spaCy package nor a directory"):
+        check_model(TagOptions(model="en_no_such_model"))
+    with pytest.raises(ModelError, match="not one of"):
+        check_model(TagOptions(labels=(("POLITICIAN", "POLITICIAN"),)))
+    spacy.blank("en").to_disk(tmp_path / "empty")
+    with pytest.raises(ModelError, match="has no 'ner' component"):
+        get_tagger(TagOptions(model=str(tmp_path / "empty")))
+
+
+def test_the_shipped_model_loads_from_the_package_once_per_process() -> None:
+    assert (DEFAULT_MODEL / "meta.json").is_file() and (DEFAULT_MODEL / "README.md").is_file()
+    tagger = get_tagger()
+    assert tagger.model is not None and tagger.model.pipe_names == ["tok2vec", "ner"]
+    assert set(tagger.model.get_pipe("ner").labels) == {"PER", "ORG", "LOC"}  # type: ignore[attr-defined]
+    assert get_tagger() is tagger

@@ -1,0 +1,161 @@
+"""Score the entity tagger on held-out gold data: ``make eval-ner``.
+
+    python -m tasks.ner.evaluate [--corpora ../shared/ner-corpora] [--model default|none|NAME|PATH]
+
+Prints entity-level precision/recall/F1 (exact span and type, PER/ORG/LOC, micro-averaged) on
+the test split of every corpus (``tasks.ner.corpora`` fixes the splits), for two set-ups:
+
+- ``model``: the statistical model alone, over the gold tokens;
+- ``tagger``: what ingest writes (model, gazetteer filling gaps, rule layers), over the text
+  re-joined from the gold tokens and re-tokenized, mapped back to PER/ORG/LOC (GPE -> LOC;
+  NORP is not scored: the corpora do not annotate demonyms).
+
+The CrossNER politics split is the news-like held-out set: never trained on, never used to pick
+a setting. Speed is words per CPU-second (``time.process_time``, one process), for the model
+alone and for the whole tagger.
+"""
+
+import argparse
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.tokens import Doc
+
+from tasks.ner.corpora import CORPORA, Sentence, Split, read_split, spans
+from tasks.ner.train import spaces_for
+from tasks.tag import TagOptions, get_tagger
+
+#: Our labels -> the three the corpora annotate.
+_SCORED = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC"}
+
+
+@dataclass
+class Score:
+    """Counts of true positives, predicted and gold spans, per label."""
+
+    tp: Counter[str]
+    pred: Counter[str]
+    gold: Counter[str]
+
+    @classmethod
+    def empty(cls) -> "Score":
+        return cls(Counter(), Counter(), Counter())
+
+    def add(self, predicted: set[tuple[int, int, str]], gold: set[tuple[int, int, str]]) -> None:
+        for _, _, label in predicted & gold:
+            self.tp[label] += 1
+        for _, _, label in predicted:
+            self.pred[label] += 1
+        for _, _, label in gold:
+            self.gold[label] += 1
+
+    def prf(self, label: str | None = None) -> tuple[float, float, float]:
+        """Precision, recall, F1 for ``label`` (all labels pooled when ``None``)."""
+        tp = sum(self.tp.values()) if label is None else self.tp[label]
+        pred = sum(self.pred.values()) if label is None else self.pred[label]
+        gold = sum(self.gold.values()) if label is None else self.gold[label]
+        p = tp / pred if pred else 0.0
+        r = tp / gold if gold else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def _char_spans(sentence: Sentence) -> tuple[str, set[tuple[int, int, str]]]:
+    """The sentence as text (words re-joined) and its gold spans as character offsets."""
+    offsets, text = [], ""
+    for word, space in zip(sentence.words, spaces_for(sentence.words), strict=True):
+        offsets.append(len(text))
+        text += word + (" " if space else "")
+    gold = {(offsets[s], offsets[e - 1] + len(sentence.words[e - 1]), label) for s, e, label in spans(sentence.tags)}
+    return text, gold
+
+
+def score_model(sentences: Sequence[Sentence], options: TagOptions) -> tuple[Score, float, int]:
+    """The model alone over gold tokens: score, CPU seconds, words."""
+    tagger = get_tagger(options)
+    score = Score.empty()
+    if tagger.model is None:
+        return score, 0.0, 0
+    docs = [Doc(tagger.model.vocab, words=list(s.words), spaces=spaces_for(s.words)) for s in sentences]
+    started = time.process_time()
+    tagged = list(tagger.model.pipe(docs, batch_size=256))
+    seconds = time.process_time() - started
+    for sentence, doc in zip(sentences, tagged, strict=True):
+        predicted = {
+            (e.start, e.end, _SCORED[tagger.label_map[e.label_]])
+            for e in doc.ents
+            if tagger.label_map.get(e.label_) in _SCORED
+        }
+        score.add(predicted, spans(sentence.tags))
+    return score, seconds, sum(len(s.words) for s in sentences)
+
+
+def score_tagger(sentences: Sequence[Sentence], options: TagOptions) -> tuple[Score, float, int]:
+    """The whole tagger over re-joined text: score, CPU seconds, words."""
+    tagger = get_tagger(options)
+    score = Score.empty()
+    texts = [_char_spans(s) for s in sentences]
+    started = time.process_time()
+    results = [tagger.tag(text) for text, _ in texts]
+    seconds = time.process_time() - started
+    for (_, gold), mentions in zip(texts, results, strict=True):
+        predicted = {(m.start, m.end, _SCORED[m.label]) for m in mentions if m.label in _SCORED}
+        score.add(predicted, gold)
+    return score, seconds, sum(len(s.words) for s in sentences)
+
+
+def _row(name: str, score: Score) -> str:
+    cells = [f"{name:<22}"]
+    for label in ("PER", "ORG", "LOC", None):
+        cells.append(f"{score.prf(label)[2]:6.3f}")
+    p, r, _ = score.prf()
+    cells.append(f"{p:6.3f} {r:6.3f}")
+    return " ".join(cells)
+
+
+def evaluate(corpora: Path, options: TagOptions, names: Iterable[str], split: Split = "test") -> str:
+    """The report ``make eval-ner`` prints."""
+    lines = [
+        f"model: {options.model}",
+        f"{split + ' split':<22} {'PER':>6} {'ORG':>6} {'LOC':>6} {'F1':>6} {'P':>6} {'R':>6}",
+    ]
+    totals = {"model": (Score.empty(), 0.0, 0), "tagger": (Score.empty(), 0.0, 0)}
+    get_tagger(options)  # load outside the timings
+    for name in names:
+        sentences = read_split(corpora, split, [name])
+        if not sentences:
+            continue
+        for setup, fn in (("model", score_model), ("tagger", score_tagger)):
+            score, seconds, words = fn(sentences, options)
+            if setup == "model" and not words:
+                continue
+            lines.append(_row(f"{name} ({setup})", score))
+            total, secs, count = totals[setup]
+            for field in ("tp", "pred", "gold"):
+                getattr(total, field).update(getattr(score, field))
+            totals[setup] = (total, secs + seconds, count + words)
+    for setup, (total, seconds, words) in totals.items():
+        if words:
+            lines.append(_row(f"all ({setup})", total))
+            lines.append(f"  speed ({setup}): {words / seconds:,.0f} words per CPU-second over {words:,} words")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/ner-corpora"))
+    parser.add_argument("--model", default="default", help="default, none, or a spaCy pipeline name/path")
+    parser.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
+    parser.add_argument("--split", choices=["dev", "test"], default="test", help="dev: for choosing settings")
+    args = parser.parse_args(argv)
+    if not args.corpora.is_dir():
+        parser.error(f"corpora not found: {args.corpora}")
+    names = args.corpus or [c.name for c in CORPORA]
+    print(evaluate(args.corpora, TagOptions(model=args.model), names, args.split))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""Train the default entity model from the gold corpora: ``make train-ner``.
+
+    python -m tasks.ner.train [--corpora ../shared/ner-corpora] [--out tasks/ner/model]
+
+Steps: read the corpora (``tasks.ner.corpora``: labels mapped to PER/ORG/LOC, fixed splits),
+write spaCy DocBins under ``--work``, train ``tasks/ner/recipe/config.cfg`` with spaCy's own
+trainer, then copy the best checkpoint to ``--out`` with a ``training.json`` beside it (the
+corpora, sizes and settings used) that the model card quotes. The CrossNER politics dev split is
+never read here: it is the held-out test set of ``make eval-ner``.
+
+Training is single-threaded and seeded; on the 2-core build machine the default recipe takes
+about ten minutes.
+"""
+
+import argparse
+import json
+import random
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from spacy.tokens import Doc, DocBin
+from spacy.training import biluo_tags_to_spans, iob_to_biluo
+from spacy.vocab import Vocab
+
+from tasks.ner.corpora import Sentence, read_split
+
+RECIPE = Path(__file__).parent / "recipe" / "config.cfg"
+DEV_CORPORA = ("uner-en-ewt", "wikigold")
+DEFAULT_OUT = Path(__file__).parent / "model"
+_NO_SPACE_BEFORE = frozenset({",", ".", ";", ":", "!", "?", ")", "]", "}", "'s", "n't", "%", "'", "’s"})
+_NO_SPACE_AFTER = frozenset({"(", "[", "{", "$", "#", "@"})
+
+
+def spaces_for(words: Sequence[str]) -> list[bool]:
+    """Whether each word is followed by a space, guessed the way English text is printed.
+
+    The corpora are pre-tokenized; the guess matters because the tokenizer at inference sees
+    "Seoul," not "Seoul ,", and the model's SHAPE/SUFFIX features should match that.
+    """
+    out = []
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        out.append(nxt is not None and nxt not in _NO_SPACE_BEFORE and word not in _NO_SPACE_AFTER)
+    return out
+
+
+def to_doc(vocab: Vocab, sentence: Sentence, upper: bool = False) -> Doc:
+    """A spaCy Doc of ``sentence`` with its gold entities set (``upper``: an ALL-CAPS copy)."""
+    words = [w.upper() for w in sentence.words] if upper else list(sentence.words)
+    doc = Doc(vocab, words=words, spaces=spaces_for(words))
+    doc.ents = biluo_tags_to_spans(doc, iob_to_biluo(list(sentence.tags)))
+    return doc
+
+
+def write_docbin(path: Path, docs: Iterable[Doc]) -> int:
+    """Write ``docs`` as one DocBin; returns how many."""
+    bin_ = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
+    count = 0
+    for doc in docs:
+        bin_.add(doc)
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bin_.to_disk(path)
+    return count
+
+
+def build_docbins(
+    corpora: Path,
+    work: Path,
+    upper_share: float,
+    seed: int,
+    politics_repeat: int = 1,
+    names: Sequence[str] | None = None,
+) -> dict[str, int]:
+    """Train and dev DocBins under ``work``; an ``upper_share`` of train sentences gets an
+    ALL-CAPS copy, because scraped pages echo titles in capitals ("SEOUL, JAPAN AGREE...")."""
+    vocab = Vocab()
+    rng = random.Random(seed)
+    train = read_split(corpora, "train", names)
+    # Checkpoints are chosen on edited text only: tweets are not what the model will read.
+    dev = read_split(corpora, "dev", DEV_CORPORA)
+    # The politics sentences are the closest to news we may train on; they are few (200), so
+    # they are seen ``politics_repeat`` times per epoch.
+    train_docs = [
+        to_doc(vocab, s) for s in train for _ in range(politics_repeat if s.corpus == "crossner-politics" else 1)
+    ]
+    train_docs += [to_doc(vocab, s, upper=True) for s in train if rng.random() < upper_share]
+    rng.shuffle(train_docs)
+    return {
+        "train": write_docbin(work / "train.spacy", train_docs),
+        "dev": write_docbin(work / "dev.spacy", (to_doc(vocab, s) for s in dev)),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/ner-corpora"))
+    parser.add_argument("--work", type=Path, default=Path(".cache/ner"))
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--config", type=Path, default=RECIPE)
+    parser.add_argument("--upper-share", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--politics-repeat", type=int, default=4)
+    parser.add_argument("--train-corpus", action="append", help="train on these corpora only (repeatable)")
+    parser.add_argument("overrides", nargs="*", help="spaCy config overrides, e.g. training.max_steps=2000")
+    args = parser.parse_args(argv)
+    if not args.corpora.is_dir():
+        parser.error(f"corpora not found: {args.corpora} (see tasks/ner/model/README.md)")
+
+    # Imported late: the trainer pulls in much more than the tagger needs.
+    from spacy.cli.train import train
+
+    sizes = build_docbins(args.corpora, args.work, args.upper_share, args.seed, args.politics_repeat, args.train_corpus)
+    overrides: dict[str, object] = {
+        "paths.train": str(args.work / "train.spacy"),
+        "paths.dev": str(args.work / "dev.spacy"),
+        "system.seed": args.seed,
+    }
+    for item in args.overrides:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    started = time.process_time()
+    train(args.config, args.work / "output", overrides=overrides)
+    cpu_seconds = time.process_time() - started
+
+    best = args.work / "output" / "model-best"
+    if args.out.exists():
+        shutil.rmtree(args.out / "tok2vec", ignore_errors=True)
+        shutil.rmtree(args.out / "ner", ignore_errors=True)
+    shutil.copytree(best, args.out, dirs_exist_ok=True)
+    meta = json.loads((best / "meta.json").read_text())
+    (args.out / "training.json").write_text(
+        json.dumps(
+            {
+                "sentences": sizes,
+                "upper_share": args.upper_share,
+                "politics_repeat": args.politics_repeat,
+                "train_corpora": args.train_corpus or "all",
+                "dev_corpora": DEV_CORPORA,
+                "seed": args.seed,
+                "overrides": {k: v for k, v in overrides.items() if not k.startswith("paths.")},
+                "cpu_seconds": round(cpu_seconds),
+                "dev_scores": meta.get("performance", {}),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"model written to {args.out} ({sizes['train']} train sentences, {cpu_seconds / 60:.1f} CPU-min)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
