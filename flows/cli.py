@@ -11,13 +11,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.settings import load_settings
-from tasks.errors import SourceError
+from flows.settings import load_settings, pipeline_options
+from tasks.errors import ModelError, SourceError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
-    parser = _parser()
+    try:
+        parser = _parser()
+    except ValueError as exc:  # a malformed NEWSFLOW_* variable
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not hasattr(args, "command"):
         parser.print_help()
@@ -108,6 +112,13 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    from tasks.tag import check_model
+
+    try:  # a bad NEWSFLOW_NER_MODEL / NEWSFLOW_NER_LABELS is reported before anything starts
+        check_model(pipeline_options(load_settings()).tag)
+    except ModelError as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
     from flows.ingest import ingest
 
     try:
@@ -118,7 +129,7 @@ def _ingest(args: argparse.Namespace) -> int:
             workers=args.workers,
             flush_rows=args.flush_rows,
         )
-    except SourceError as exc:
+    except (SourceError, ModelError) as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -26,11 +26,12 @@ from typing import Any
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, filter_spans
 
 from tasks.errors import ModelError
 from tasks.models import Mention
+from tasks.ner.components import FACTORY  # registers the factory our model's config names
 from tasks.ner.gazetteer import Entry, default_files, load_entries, slugify
 from tasks.ner.layers import Linker, MentionSet, apply_layers
 
@@ -49,13 +50,15 @@ LABEL_MAP: dict[str, str] = {
 #: Which gazetteer labels may link (or widen) a model span of each of our labels.
 _COMPATIBLE: dict[str, frozenset[str]] = {
     "PERSON": frozenset({"PERSON"}),
-    # Models call a government by its country's name an ORG ("the DPRK rejected"); and any
-    # place-like label on a demonym ("North Korean") is the demonym.
-    "ORG": frozenset({"ORG", "GPE"}),
+    # Models call a government by its country's name an ORG ("the DPRK rejected"); and a
+    # place or organisation label on a demonym ("North Korean", "Chinese" navy) is the demonym.
+    "ORG": frozenset({"ORG", "GPE", "NORP"}),
     "LOC": frozenset({"LOC", "GPE", "NORP"}),
     "GPE": frozenset({"GPE", "LOC", "NORP"}),
     "NORP": frozenset({"NORP"}),
 }
+#: Registry kinds whose full names outrank the model's type guess.
+_CURATED = frozenset({"person", "organisation"})
 _ID_KIND = {"PERSON": "person", "ORG": "org", "LOC": "loc", "GPE": "loc", "NORP": "norp"}
 #: Leading words a model may fold into a person's span ("Minister Cho Tae-yul"); trimmed off.
 _TITLE_WORDS = frozenset(
@@ -126,6 +129,7 @@ _TRAILING_TITLE_WORDS = frozenset(
         "Finance",
     ]
 )
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "van", "von", "de", "da", "di", "du", "del", "der", "le", "la"})
 _POSSESSIVES = ("’s.", "'s.", "’s", "'s")
 
 
@@ -156,10 +160,14 @@ def load_model(name: str) -> Language | None:
         nlp = spacy.load(target)
     except (OSError, ValueError) as exc:  # spaCy's "can't find model" is an OSError
         raise ModelError(f"cannot load entity model {str(target)!r}: {exc}") from exc
-    if "ner" not in nlp.pipe_names:
+    if "ner" in nlp.pipe_names:
+        needed = {"ner", "tok2vec", "transformer"}
+    elif FACTORY in nlp.pipe_names:  # ours: a tagger over IOB tags, then the tags to doc.ents
+        needed = {"tok2vec", "tagger", FACTORY}
+    else:
         raise ModelError(f"entity model {str(target)!r} has no 'ner' component: {nlp.pipe_names}")
-    # Tagging, parsing, lemmatizing are not needed; their listeners feed only themselves.
-    nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in ("ner", "tok2vec", "transformer")])
+    # A user's pipeline may also tag, parse and lemmatize: not needed here, and not cheap.
+    nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in needed])
     return nlp
 
 
@@ -227,15 +235,18 @@ class Tagger:
             label = self.label_map.get(ent.label_)
             if label is None:
                 continue
-            span = _trim_titles(ent, leading=label == "PERSON", trailing=label != "ORG")
-            if len(span) == 0:
-                continue
+            span = _trim(ent, leading=label == "PERSON", trailing=label != "ORG")
+            if len(span) == 0 or not any(c.isalpha() for c in span.text):
+                continue  # nothing left, or "2022": a name has letters
             start, end = span.start_char, span.end_char
             for tail in _POSSESSIVES:  # "DPRK’s", "NIS’s.": the tokenizer keeps some together
                 if text.endswith(tail, start, end):
                     end -= len(tail)
                     break
-            out.append(self._link(text[start:end], label, start, end, "model"))
+            mention = self._link(text[start:end], label, start, end, "model")
+            if (mention.entity_id is None and _shouting(mention.text)) or mention.text.islower():
+                continue  # see _shouting; and a name in English news has a capital somewhere
+            out.append(mention)
         return out
 
     def _link(self, text: str, label: str, start: int, end: int, source: str) -> Mention:
@@ -243,8 +254,18 @@ class Tagger:
         entry = self.by_form.get(text)
         if entry is None and label == "PERSON":
             entry = self.linker.person(text)  # "Yoon Suk-yeol" = "Yoon Suk Yeol"
-        if entry is not None and entry.label in _COMPATIBLE.get(label, frozenset()):
+        # A curated person or organisation named in full is that entity, whatever type the model
+        # guessed ("Mori Takeo" as LOC). Place names stay with the model: "Washington" may be a
+        # person, "Jordan" a player, and a model that says so is usually right.
+        if entry is not None and (
+            entry.label in _COMPATIBLE.get(label, frozenset()) or (entry.kind in _CURATED and " " in text)
+        ):
             return Mention(text, entry.label, start, end, entry.entity_id, entry.name, source)
+        if _shouting(text):
+            # Unknown ALL-CAPS spans are headline echoes ("ALLIES MOSCOW", "HYPERSONIC") far more
+            # often than names: the model saw few capitals in training. Left unlinked, dropped
+            # by the caller, so the gazetteer can match the known names inside.
+            return Mention(text, label, start, end, None, None, source)
         return Mention(text, label, start, end, f"nf:{_ID_KIND.get(label, 'misc')}:{slugify(text)}", text, source)
 
     def _fill_from_gazetteer(self, doc: Doc, found: list[Mention]) -> list[Mention]:
@@ -254,15 +275,12 @@ class Tagger:
             entry = self.entries[int(self.nlp.vocab.strings[span.label])]
             start, end = span.start_char, span.end_char
             overlapping = out.overlapping(start, end)
-            # Widening is not overriding: the model saw part of a name the gazetteer knows whole
-            # ("North Korea" around "Korea"; an organisation named after its city, "Munich
-            # Security Conference" around the LOC "Munich").
+            # Widening is not overriding: the model saw part of a name the gazetteer knows whole,
+            # and the whole name decides the type ("North Korea" around "Korea"; "Munich Security
+            # Conference" around the LOC "Munich"; "Mori Takeo" around the ORG "Mori";
+            # "Northern Limit Line" around the ORG "Limit Line").
             widens = overlapping and all(
-                start <= m.start
-                and m.end <= end
-                and (m.start, m.end) != (start, end)
-                and (entry.label in _COMPATIBLE[m.label] or entry.label == "ORG")
-                for m in overlapping
+                start <= m.start and m.end <= end and (m.start, m.end) != (start, end) for m in overlapping
             )
             if overlapping and not widens:
                 continue  # the model's span stands: the gazetteer never overrides it
@@ -272,15 +290,33 @@ class Tagger:
         return list(out)
 
 
-def _trim_titles(span: Span, leading: bool, trailing: bool) -> Span:
-    """``span`` without title words a model folded in: "Minister Cho" -> "Cho" (people only),
-    "South Korean Foreign" -> "South Korean" (not for ORG: "Department of State" is a name)."""
-    start, end = span.start, span.end
-    while leading and start < end and span.doc[start].text in _TITLE_WORDS:
+def _shouting(text: str) -> bool:
+    """ALL-CAPS text longer than an acronym ("CIC" and "KCNA" are names; "HYPERSONIC" is not)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 5 and text.upper() == text
+
+
+def _trim(span: Span, leading: bool, trailing: bool) -> Span:
+    """``span`` without what a model runs on into: title words ("Minister Cho" -> "Cho", people
+    only; "South Korean Foreign" -> "South Korean", not ORG: "Department of State" is a name),
+    and at either end lowercase words and punctuation ("Washington accuse" -> "Washington",
+    "North Korea of" -> "North Korea", "Self-" -> "Self"): English names begin and end with a
+    capitalised word, a number or an abbreviation."""
+    doc, start, end = span.doc, span.start, span.end
+
+    def loose(token: Token) -> bool:
+        return token.is_punct or token.is_space or token.text[:1].islower()
+
+    # "bin Laden", "al-Qaida", "van Rompuy": particles that begin names are not run-ons.
+    while (
+        start < end
+        and doc[start].text not in _PARTICLES
+        and (loose(doc[start]) or (leading and doc[start].text in _TITLE_WORDS))
+    ):
         start += 1
-    while trailing and end > start and span.doc[end - 1].text in _TRAILING_TITLE_WORDS:
+    while end > start and (loose(doc[end - 1]) or (trailing and doc[end - 1].text in _TRAILING_TITLE_WORDS)):
         end -= 1
-    return span.doc[start:end]
+    return doc[start:end]
 
 
 _TAGGERS: dict[TagOptions, Tagger] = {}

@@ -16,6 +16,7 @@ alone and for the whole tagger.
 """
 
 import argparse
+import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -106,6 +107,61 @@ def score_tagger(sentences: Sequence[Sentence], options: TagOptions) -> tuple[Sc
     return score, seconds, sum(len(s.words) for s in sentences)
 
 
+#: Hand-annotated news (PER/ORG/LOC, CoNLL conventions): the three scraped samples in
+#: ../shared/samples (their text is not in the repo: only offsets and surface forms are) and the
+#: demo articles in examples/articles/text. Annotated without looking at the tagger's output.
+NEWS_GOLD = Path(__file__).parent / "eval" / "news-gold.jsonl"
+_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles" / "text"
+
+
+def read_news_gold(samples: Path, gold: Path = NEWS_GOLD) -> dict[str, list[tuple[str, set[tuple[int, int, str]]]]]:
+    """Per collection, (text, gold spans) of every annotated file whose text is present."""
+    out: dict[str, list[tuple[str, set[tuple[int, int, str]]]]] = {}
+    if not gold.is_file():
+        return out
+    for line in gold.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        folder = samples if record["collection"] == "shared-samples" else _EXAMPLES
+        path = folder / record["file"]
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        spans_ = set()
+        for start, end, label, surface in record["entities"]:
+            if text[start:end] != surface:
+                raise ValueError(f"{gold}: {record['file']} [{start}:{end}] is not {surface!r}")
+            spans_.add((start, end, label))
+        out.setdefault(record["collection"], []).append((text, spans_))
+    return out
+
+
+def score_news(docs: Sequence[tuple[str, set[tuple[int, int, str]]]], options: TagOptions) -> tuple[Score, Score]:
+    """The model alone and the whole tagger on whole articles (character spans)."""
+    tagger = get_tagger(options)
+    model, full = Score.empty(), Score.empty()
+    for text, gold in docs:
+        if tagger.model is not None:
+            doc = tagger.model(text)
+            predicted = {
+                (e.start_char, e.end_char, _SCORED[tagger.label_map[e.label_]])
+                for e in doc.ents
+                if tagger.label_map.get(e.label_) in _SCORED
+            }
+            model.add(predicted, gold)
+        full.add({(m.start, m.end, _SCORED[m.label]) for m in tagger.tag(text) if m.label in _SCORED}, gold)
+    return model, full
+
+
+def article_speed(texts: Sequence[str], options: TagOptions, rounds: int = 3) -> float:
+    """Words per CPU-second of the whole tagger over whole articles (what ingest does)."""
+    tagger = get_tagger(options)
+    started = time.process_time()
+    for _ in range(rounds):
+        for text in texts:
+            tagger.tag(text)
+    return rounds * sum(len(t.split()) for t in texts) / (time.process_time() - started)
+
+
 def _row(name: str, score: Score) -> str:
     cells = [f"{name:<22}"]
     for label in ("PER", "ORG", "LOC", None):
@@ -115,7 +171,9 @@ def _row(name: str, score: Score) -> str:
     return " ".join(cells)
 
 
-def evaluate(corpora: Path, options: TagOptions, names: Iterable[str], split: Split = "test") -> str:
+def evaluate(
+    corpora: Path, options: TagOptions, names: Iterable[str], split: Split = "test", samples: Path | None = None
+) -> str:
     """The report ``make eval-ner`` prints."""
     lines = [
         f"model: {options.model}",
@@ -136,10 +194,22 @@ def evaluate(corpora: Path, options: TagOptions, names: Iterable[str], split: Sp
             for field in ("tp", "pred", "gold"):
                 getattr(total, field).update(getattr(score, field))
             totals[setup] = (total, secs + seconds, count + words)
+    news = read_news_gold(samples or corpora.parent / "samples") if split == "test" else {}
+    for collection, docs in news.items():
+        model, full = score_news(docs, options)
+        if sum(model.pred.values()):
+            lines.append(_row(f"{collection} (model)", model))
+        lines.append(_row(f"{collection} (tagger)", full))
     for setup, (total, seconds, words) in totals.items():
         if words:
             lines.append(_row(f"all ({setup})", total))
             lines.append(f"  speed ({setup}): {words / seconds:,.0f} words per CPU-second over {words:,} words")
+    articles = [text for docs in news.values() for text, _ in docs]
+    if articles:
+        speed = article_speed(articles, options)
+        lines.append(
+            f"  speed (tagger, whole articles): {speed:,.0f} words per CPU-second over {len(articles)} articles"
+        )
     return "\n".join(lines)
 
 

