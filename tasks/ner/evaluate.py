@@ -203,7 +203,8 @@ def evaluate(
     for setup, (total, seconds, words) in totals.items():
         if words:
             lines.append(_row(f"all ({setup})", total))
-            lines.append(f"  speed ({setup}): {words / seconds:,.0f} words per CPU-second over {words:,} words")
+            unit = "batched sentences" if setup == "model" else "one sentence per call"
+            lines.append(f"  speed ({setup}, {unit}): {words / seconds:,.0f} words per CPU-second over {words:,} words")
     articles = [text for docs in news.values() for text, _ in docs]
     if articles:
         speed = article_speed(articles, options)
