@@ -90,9 +90,10 @@ class TransientError(NewsflowError):
 
 
 class ModelError(NewsflowError):
-    """The entity model named in settings cannot be loaded or has no NER component.
+    """The entity model or label mapping named in settings cannot work.
 
-    Raised once, when a worker builds its tagger: a setting, not an input, is wrong.
+    Raised before workers start (``tasks.tag.check_model``) or when a worker loads the model: a
+    setting, not an input, is wrong.
     """
 
     stage = "tag"

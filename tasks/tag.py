@@ -1,11 +1,12 @@
 """Entity tagging in layers: a statistical model, a gazetteer that fills gaps, rule layers, linking.
 
-1. The model (``TagOptions.model``): by default our own small spaCy tok2vec+ner shipped in
-   ``tasks/ner/model`` (trained by ``make train-ner``), or any installed spaCy pipeline by name
-   or path, its labels mapped to ours by ``LABEL_MAP``. It finds names nobody listed.
+1. The model (``TagOptions.model``): by default our own small spaCy tok2vec and IOB tagger
+   shipped in ``tasks/ner/model`` (trained by ``make train-ner``), or any installed spaCy
+   pipeline by name or path, its labels mapped to ours by ``LABEL_MAP``. It finds names nobody
+   listed.
 2. The gazetteer (vendored reference data plus the user's files) through a PhraseMatcher. It only
-   fills gaps: a match overlapping a model span is dropped, except one that merely widens a
-   model span of a compatible type ("North Korea" around the model's "Korea").
+   fills gaps: a match overlapping a model span is dropped, except one that merely widens model
+   spans it contains ("North Korea" around the model's "Korea").
 3. The rule layers of ``tasks.ner.layers`` (titled people, Korean name shapes, surnames, capitals
    as actors, "the North", typos).
 
@@ -47,7 +48,7 @@ LABEL_MAP: dict[str, str] = {
     "NORP": "NORP",
     "FAC": "LOC",
 }
-#: Which gazetteer labels may link (or widen) a model span of each of our labels.
+#: Which gazetteer labels may link a model span of each of our labels (same surface form).
 _COMPATIBLE: dict[str, frozenset[str]] = {
     "PERSON": frozenset({"PERSON"}),
     # Models call a government by its country's name an ORG ("the DPRK rejected"); and a
@@ -244,13 +245,13 @@ class Tagger:
                     end -= len(tail)
                     break
             mention = self._link(text[start:end], label, start, end, "model")
-            if (mention.entity_id is None and _shouting(mention.text)) or mention.text.islower():
-                continue  # see _shouting; and a name in English news has a capital somewhere
-            out.append(mention)
+            if mention is not None and not mention.text.islower():  # a name in English has a capital
+                out.append(mention)
         return out
 
-    def _link(self, text: str, label: str, start: int, end: int, source: str) -> Mention:
-        """A mention of ``text`` linked to its gazetteer entry, or to an ``nf:`` id of its own."""
+    def _link(self, text: str, label: str, start: int, end: int, source: str) -> Mention | None:
+        """A mention of ``text`` linked to its gazetteer entry, or to an ``nf:`` id of its own;
+        ``None`` for an unknown ALL-CAPS span (see below)."""
         entry = self.by_form.get(text)
         if entry is None and label == "PERSON":
             entry = self.linker.person(text)  # "Yoon Suk-yeol" = "Yoon Suk Yeol"
@@ -263,9 +264,9 @@ class Tagger:
             return Mention(text, entry.label, start, end, entry.entity_id, entry.name, source)
         if _shouting(text):
             # Unknown ALL-CAPS spans are headline echoes ("ALLIES MOSCOW", "HYPERSONIC") far more
-            # often than names: the model saw few capitals in training. Left unlinked, dropped
-            # by the caller, so the gazetteer can match the known names inside.
-            return Mention(text, label, start, end, None, None, source)
+            # often than names: the model saw few capitals in training. Dropped, so the
+            # gazetteer can match the known names inside.
+            return None
         return Mention(text, label, start, end, f"nf:{_ID_KIND.get(label, 'misc')}:{slugify(text)}", text, source)
 
     def _fill_from_gazetteer(self, doc: Doc, found: list[Mention]) -> list[Mention]:

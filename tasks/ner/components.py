@@ -63,7 +63,8 @@ class IobToEnts:
         return doc
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        """Entity precision/recall/F1, so training picks checkpoints by entities, not tags."""
+        """Entity precision/recall/F1 of the decoded tags, for the training log (the recipe's
+        score weights decide whether they also pick the checkpoint)."""
         return get_ner_prf(examples)
 
 

@@ -25,9 +25,10 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
+from tasks.models import Mention
 from tasks.ner.corpora import CORPORA, Sentence, Split, read_split, spans
 from tasks.ner.train import spaces_for
-from tasks.tag import TagOptions, get_tagger
+from tasks.tag import Tagger, TagOptions, get_tagger
 
 #: Our labels -> the three the corpora annotate.
 _SCORED = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC"}
@@ -73,6 +74,22 @@ def _char_spans(sentence: Sentence) -> tuple[str, set[tuple[int, int, str]]]:
     return text, gold
 
 
+def _scored_ents(doc: Doc, tagger: Tagger, chars: bool) -> set[tuple[int, int, str]]:
+    """The model's entities in ``doc`` as (start, end, PER/ORG/LOC): token or character offsets."""
+    return {
+        (e.start_char, e.end_char, _SCORED[tagger.label_map[e.label_]])
+        if chars
+        else (e.start, e.end, _SCORED[tagger.label_map[e.label_]])
+        for e in doc.ents
+        if tagger.label_map.get(e.label_) in _SCORED
+    }
+
+
+def _scored_mentions(mentions: Iterable[Mention]) -> set[tuple[int, int, str]]:
+    """The tagger's mentions as (start, end, PER/ORG/LOC), character offsets; NORP is not scored."""
+    return {(m.start, m.end, _SCORED[m.label]) for m in mentions if m.label in _SCORED}
+
+
 def score_model(sentences: Sequence[Sentence], options: TagOptions) -> tuple[Score, float, int]:
     """The model alone over gold tokens: score, CPU seconds, words."""
     tagger = get_tagger(options)
@@ -84,12 +101,7 @@ def score_model(sentences: Sequence[Sentence], options: TagOptions) -> tuple[Sco
     tagged = list(tagger.model.pipe(docs, batch_size=256))
     seconds = time.process_time() - started
     for sentence, doc in zip(sentences, tagged, strict=True):
-        predicted = {
-            (e.start, e.end, _SCORED[tagger.label_map[e.label_]])
-            for e in doc.ents
-            if tagger.label_map.get(e.label_) in _SCORED
-        }
-        score.add(predicted, spans(sentence.tags))
+        score.add(_scored_ents(doc, tagger, chars=False), spans(sentence.tags))
     return score, seconds, sum(len(s.words) for s in sentences)
 
 
@@ -102,8 +114,7 @@ def score_tagger(sentences: Sequence[Sentence], options: TagOptions) -> tuple[Sc
     results = [tagger.tag(text) for text, _ in texts]
     seconds = time.process_time() - started
     for (_, gold), mentions in zip(texts, results, strict=True):
-        predicted = {(m.start, m.end, _SCORED[m.label]) for m in mentions if m.label in _SCORED}
-        score.add(predicted, gold)
+        score.add(_scored_mentions(mentions), gold)
     return score, seconds, sum(len(s.words) for s in sentences)
 
 
@@ -141,14 +152,8 @@ def score_news(docs: Sequence[tuple[str, set[tuple[int, int, str]]]], options: T
     model, full = Score.empty(), Score.empty()
     for text, gold in docs:
         if tagger.model is not None:
-            doc = tagger.model(text)
-            predicted = {
-                (e.start_char, e.end_char, _SCORED[tagger.label_map[e.label_]])
-                for e in doc.ents
-                if tagger.label_map.get(e.label_) in _SCORED
-            }
-            model.add(predicted, gold)
-        full.add({(m.start, m.end, _SCORED[m.label]) for m in tagger.tag(text) if m.label in _SCORED}, gold)
+            model.add(_scored_ents(tagger.model(text), tagger, chars=True), gold)
+        full.add(_scored_mentions(tagger.tag(text)), gold)
     return model, full
 
 

@@ -176,15 +176,17 @@ class MentionSet:
         del self._starts[i]
 
 
+def _guess(mention: Mention) -> bool:
+    """A model span not linked to reference data: a rule that knows better may replace it."""
+    return mention.source == "model" and not (mention.entity_id or "").startswith(_LINKED)
+
+
 def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list[Mention]:
-    """Run every rule layer over the gazetteer's ``mentions`` of ``text``."""
+    """Run every rule layer over the model's and the gazetteer's ``mentions`` of ``text``."""
     out = MentionSet(mentions)
 
     def free(start: int, end: int) -> bool:
         return not out.overlapping(start, end)
-
-    def add(mention: Mention) -> None:
-        out.add(mention)
 
     def claimable(start: int, end: int) -> tuple[bool, Mention | None]:
         """Free, or exactly one unlinked model span (the model saw a name, the rule knows whose):
@@ -193,26 +195,21 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
         if not same:
             return True, None
         only = same[0] if len(same) == 1 else None
-        if (
-            only is not None
-            and (only.start, only.end) == (start, end)
-            and only.source == "model"
-            and not (only.entity_id or "").startswith(_LINKED)
-        ):
+        if only is not None and (only.start, only.end) == (start, end) and _guess(only):
             return True, only
         return False, None
 
     def put(mention: Mention, replacing: Mention | None) -> None:
         if replacing is not None:
             out.remove(replacing)
-        add(mention)
+        out.add(mention)
 
     def overrule(start: int, end: int) -> bool:
         """Free, or overlapping only model guesses not linked to reference data: those give way
         to a name rule, which is precise where the model is not ("Cho Hee" from the model
         inside "Deputy Minister Cho Hee-jin", "Ambassador Cho Sung" tagged LOC)."""
         overlapping = out.overlapping(start, end)
-        if any(m.source != "model" or (m.entity_id or "").startswith(_LINKED) for m in overlapping):
+        if not all(_guess(m) for m in overlapping):
             return False
         if any((m.start, m.end, m.label) == (start, end, "PERSON") for m in overlapping):
             return False  # the model already has exactly this person
@@ -226,10 +223,10 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
             start, end = match.span("name")
             if overrule(start, end):
                 name = match.group("name")
-                known = linker.people.get(_key(name))
+                known = linker.person(name)
                 # The registry's own slug rule: the id stays when the person is added to it.
                 entity_id = known.entity_id if known else f"nf:person:{slugify(name)}"
-                add(Mention(name, "PERSON", start, end, entity_id, known.name if known else name, "pattern"))
+                out.add(Mention(name, "PERSON", start, end, entity_id, known.name if known else name, "pattern"))
     # 2. A surname (or a Korean surname, which comes first) after the full name in this article.
     by_name: dict[str, list[Mention]] = {}
     for m in [m for m in out if m.label == "PERSON" and " " in m.text]:
@@ -257,7 +254,7 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
             person = earlier[-1]
             for m in own:
                 out.remove(m)
-            add(Mention(word, "PERSON", start, end, person.entity_id, person.entity_name, "surname"))
+            out.add(Mention(word, "PERSON", start, end, person.entity_id, person.entity_name, "surname"))
     # 3. Capitals used as actors ("Pyongyang condemned ...") stand for their country.
     for i, m in enumerate(out.items):
         country = linker.capital_country.get(m.entity_id or "")
