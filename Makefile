@@ -56,7 +56,11 @@ lock:
 gazetteer: $(STAMP)
 	$(BIN)/python -m tasks.ner.build_gazetteer
 
-# The default entity model (tasks/ner/model) from the gold corpora; ~25 CPU-minutes, one core.
+# Golden extraction snapshots (tests/golden/expected), after a deliberate change: review the diff.
+golden: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m tests.golden.regenerate
+
+# The default entity model (tasks/ner/model) from the gold corpora; ~6 CPU-minutes, one core.
 NER_CORPORA ?= ../shared/ner-corpora
 train-ner: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m tasks.ner.train --corpora $(NER_CORPORA)

@@ -8,10 +8,11 @@ import argparse
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from flows.settings import load_settings, pipeline_options
+from flows.settings import Settings, load_settings, pipeline_options
 from tasks.errors import ModelError, SourceError
 
 
@@ -112,26 +113,29 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    from tasks.tag import check_model
+    with _prefect_server(load_settings()) as ready:
+        # Everything imported from here on overlaps the server's start.
+        from tasks.tag import check_model
 
-    try:  # a bad NEWSFLOW_NER_MODEL / NEWSFLOW_NER_LABELS is reported before anything starts
-        check_model(pipeline_options(load_settings()).tag)
-    except ModelError as exc:
-        print(f"newsflow: {exc}", file=sys.stderr)
-        return 2
-    from flows.ingest import ingest
+        try:  # a bad NEWSFLOW_NER_MODEL / NEWSFLOW_NER_LABELS is reported before the flow starts
+            check_model(pipeline_options(load_settings()).tag)
+        except ModelError as exc:
+            print(f"newsflow: {exc}", file=sys.stderr)
+            return 2
+        from flows.ingest import ingest
 
-    try:
-        summary = ingest(
-            sources=list(args.sources),
-            out=args.out,
-            batch_size=args.batch_size,
-            workers=args.workers,
-            flush_rows=args.flush_rows,
-        )
-    except (SourceError, ModelError) as exc:
-        print(f"newsflow: {exc}", file=sys.stderr)
-        return 2
+        ready()
+        try:
+            summary = ingest(
+                sources=list(args.sources),
+                out=args.out,
+                batch_size=args.batch_size,
+                workers=args.workers,
+                flush_rows=args.flush_rows,
+            )
+        except (SourceError, ModelError) as exc:
+            print(f"newsflow: {exc}", file=sys.stderr)
+            return 2
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -142,11 +146,25 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _compact(args: argparse.Namespace) -> int:
-    from flows.compact import compact
+    with _prefect_server(load_settings()) as ready:
+        from flows.compact import compact
 
-    summary = compact(out=args.out, min_files=args.min_files)
+        ready()
+        summary = compact(out=args.out, min_files=args.min_files)
     print(json.dumps(summary, indent=2))
     return 0
+
+
+@contextmanager
+def _prefect_server(settings: Settings) -> Iterator[Callable[[], None]]:
+    """Start the embedded server for this command, unless PREFECT_API_URL names a server;
+    yields the wait for it to answer. Entered before Prefect is imported (see flows.server)."""
+    if settings.prefect_api_url:
+        yield lambda: None
+        return
+    from flows.server import start_embedded_server
+
+    yield start_embedded_server(settings.prefect_startup_timeout).wait_healthy
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ import shutil
 import time
 import uuid
 from collections import deque
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -105,63 +106,73 @@ def _ingest(
     options = pipeline_options(settings)
     check_model(options.tag)  # a bad NEWSFLOW_NER_MODEL fails here, not in every worker
 
-    web_sources = [s for s in sources if is_web_source(s)]
-    fingerprints = dataset.load_state("fingerprints")
-    found = list(discover([s for s in sources if not is_web_source(s)], fingerprints=fingerprints))
-    dataset.save_state("fingerprints", fingerprints)
     removed = dataset.open()
     summary.orphans_removed = len(removed)
     if removed:
         logger.warning("removed %d file(s) left by an interrupted run; their inputs are re-processed", len(removed))
-    spool = dataset.state_dir / "spool" / run_id
-    refs = [r for r in found if r.kind in ("html", "text", "jsonl")]
-    for warc in (r for r in found if r.kind == "warc"):
-        refs.extend(warc_refs(warc.path, spool))
-    links = [link for r in found if r.kind == "urllist" for link in url_list_links(r.path)]
-    fetched: Harvest | None = None
-    if web_sources or links:
-        fetched = fetch_web(web_sources, links, dataset, spool)
-        refs.extend(fetched.refs)
-        summary.outcomes["unchanged"] += fetched.unchanged
-    summary.discovered = len(refs) + (fetched.unchanged + len(fetched.failures) if fetched else 0)
+    # Workers take seconds to start (imports, the entity model): they are started at the first
+    # input that needs them, so their warm-up overlaps discovery and fetching; a re-run with
+    # nothing new never starts them.
+    pool = WorkerPool(worker_count, options)
+    with closing(pool):
+        web_sources = [s for s in sources if is_web_source(s)]
+        fingerprints = dataset.load_state("fingerprints")
+        found = []
+        for ref in discover([s for s in sources if not is_web_source(s)], fingerprints=fingerprints):
+            if ref.digest not in dataset.index.done_digests:
+                pool.start()
+            found.append(ref)
+        dataset.save_state("fingerprints", fingerprints)
+        spool = dataset.state_dir / "spool" / run_id
+        refs = [r for r in found if r.kind in ("html", "text", "jsonl")]
+        for warc in (r for r in found if r.kind == "warc"):
+            refs.extend(warc_refs(warc.path, spool))
+        links = [link for r in found if r.kind == "urllist" for link in url_list_links(r.path)]
+        fetched: Harvest | None = None
+        if web_sources or links:
+            fetched = fetch_web(web_sources, links, dataset, spool)
+            refs.extend(fetched.refs)
+            summary.outcomes["unchanged"] += fetched.unchanged
+        summary.discovered = len(refs) + (fetched.unchanged + len(fetched.failures) if fetched else 0)
 
-    todo: list[InputRef] = []
-    seen: set[str] = set()
-    for ref in refs:
-        if ref.digest in dataset.index.done_digests:
-            summary.outcomes["unchanged"] += 1
-        elif ref.digest in seen:
-            summary.outcomes["duplicate"] += 1  # the same bytes twice in one run
-        else:
-            seen.add(ref.digest)
-            todo.append(ref)
-    logger.info(
-        "%d inputs found, %d already in %s, %d to process with %d workers",
-        len(refs),
-        summary.outcomes["unchanged"],
-        out,
-        len(todo),
-        worker_count,
-    )
+        todo: list[InputRef] = []
+        seen: set[str] = set()
+        for ref in refs:
+            if ref.digest in dataset.index.done_digests:
+                summary.outcomes["unchanged"] += 1
+            elif ref.digest in seen:
+                summary.outcomes["duplicate"] += 1  # the same bytes twice in one run
+            else:
+                seen.add(ref.digest)
+                todo.append(ref)
+        logger.info(
+            "%d inputs found, %d already in %s, %d to process with %d workers",
+            len(refs),
+            summary.outcomes["unchanged"],
+            out,
+            len(todo),
+            worker_count,
+        )
 
-    buffer: list[ItemResult] = list(fetched.failures) if fetched else []
-    buffered_articles = 0
-    flushes = 0
+        buffer: list[ItemResult] = list(fetched.failures) if fetched else []
+        buffered_articles = 0
+        flushes = 0
 
-    def commit() -> None:
-        nonlocal buffer, buffered_articles, flushes
-        if not buffer:
-            return
-        stats = dataset.commit(buffer, run_id=run_id, flush_id=f"{run_id}-{flushes:05d}", now=datetime.now(UTC))
-        flushes += 1
-        summary.outcomes.update(stats.outcomes)
-        summary.files_written += len(stats.files)
-        buffer, buffered_articles = [], 0
+        def commit() -> None:
+            nonlocal buffer, buffered_articles, flushes
+            if not buffer:
+                return
+            stats = dataset.commit(buffer, run_id=run_id, flush_id=f"{run_id}-{flushes:05d}", now=datetime.now(UTC))
+            flushes += 1
+            summary.outcomes.update(stats.outcomes)
+            summary.files_written += len(stats.files)
+            buffer, buffered_articles = [], 0
 
-    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    window: deque[tuple[list[InputRef], PrefectFuture[BatchResult]]] = deque()
-    last_progress = time.monotonic()
-    with WorkerPool(worker_count if batches else 0, options) as pool:
+        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        window: deque[tuple[list[InputRef], PrefectFuture[BatchResult]]] = deque()
+        last_progress = time.monotonic()
+        if batches:
+            pool.start()
         pending = iter(batches)
         while True:
             while len(window) < worker_count + 1:
@@ -183,11 +194,11 @@ def _ingest(
                 done = summary.processed + len(buffer)
                 rate = (done - summary.outcomes["unchanged"]) / max(1e-9, time.monotonic() - started)
                 logger.info("progress: %d/%d inputs (%.1f/s)", done, len(refs), rate)
-    commit()
-    if fetched is not None:
-        dataset.save_state("http-validators", fetched.validators)  # only now: what they listed is committed
-    shutil.rmtree(spool, ignore_errors=True)
-    summary.elapsed = time.monotonic() - started
+        commit()
+        if fetched is not None:
+            dataset.save_state("http-validators", fetched.validators)  # only now: what they listed is committed
+        shutil.rmtree(spool, ignore_errors=True)
+        summary.elapsed = time.monotonic() - started
     logger.info("%s", summary.to_text())
 
 

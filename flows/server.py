@@ -1,9 +1,17 @@
-"""A persistent local Prefect server for ``newsflow serve``: ``prefect server start`` on loopback
-with a project-chosen PREFECT_HOME, so that Prefect's own scheduler runs (the embedded server
-used by ``newsflow ingest`` never schedules anything)."""
+"""Prefect servers the CLI starts itself.
 
+- ``local_server``: a persistent ``prefect server start`` on loopback for ``newsflow serve``, with
+  a project-chosen PREFECT_HOME, so that Prefect's own scheduler runs (the embedded server never
+  schedules anything).
+- ``start_embedded_server``: Prefect's embedded (ephemeral) server for one ``newsflow ingest``
+  or ``compact``, started before Prefect is imported so that the two start-ups overlap.
+"""
+
+import atexit
+import importlib.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from flows.settings import use_prefect_api
 
 
 def wait_healthy(api_url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
@@ -51,3 +61,79 @@ def local_server(home: Path, host: str, port: int, startup_timeout: float) -> It
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         log.close()
+
+
+class EmbeddedServer:
+    """A running embedded server: its API URL, a wait for it to answer, and a stop."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], api_url: str, startup_timeout: float) -> None:
+        self.proc = proc
+        self.api_url = api_url
+        self.startup_timeout = startup_timeout
+
+    def wait_healthy(self) -> None:
+        """Block until the server answers (its first start on a fresh PREFECT_HOME migrates)."""
+        wait_healthy(self.api_url, self.startup_timeout, self.proc)
+
+    def stop(self) -> None:
+        """Stop the server (Prefect's own stop: terminate, then kill after 5 s)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def embedded_command(port: int) -> list[str]:
+    """The command Prefect itself runs for its embedded server (``SubprocessASGIServer`` in
+    prefect/server/api/server.py; a test keeps the two equal)."""
+    spec = importlib.util.find_spec("prefect")  # located, not imported: that is the point
+    assert spec is not None and spec.origin is not None, "prefect is not installed"
+    app_dir = Path(spec.origin).parent.parent
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(app_dir),
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--lifespan",
+        "on",
+    ]
+
+
+#: What Prefect adds to the embedded server's environment: no UI, ephemeral mode (no scheduler or
+#: other background services).
+EMBEDDED_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+
+
+def start_embedded_server(startup_timeout: float) -> EmbeddedServer:
+    """Start Prefect's embedded server now and point this process at it (``PREFECT_API_URL``).
+
+    Prefect would start the very same server on the flow's first API call, but only after this
+    process has imported Prefect (~4 s here), and then wait for the server's own imports (~4 s
+    more, on the other core). Started first, the two overlap: ~3 s off every run. Call it
+    before prefect is imported, and ``wait_healthy`` before the first flow call.
+
+    The server stops at interpreter exit, as Prefect's own does, and for the same reason:
+    Prefect flushes its logs and events to the API from its own exit handlers, which run before
+    this one (registered first, it runs last). Stopped any earlier, those flushes retry against
+    a dead server for over a minute.
+    """
+    with socket.socket() as sock:  # a free port (Prefect picks one at random the same way)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(embedded_command(port), env={**os.environ, **EMBEDDED_ENV})
+    server = EmbeddedServer(proc, f"http://127.0.0.1:{port}/api", startup_timeout)
+    atexit.register(server.stop)
+    use_prefect_api(server.api_url, ui=False)
+    return server

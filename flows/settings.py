@@ -61,8 +61,11 @@ class Settings:
     ner_model: str = "default"
     #: Extra label mappings for a custom model: ``POLITICIAN=PERSON,FAC=LOC``.
     ner_labels: tuple[tuple[str, str], ...] = ()
-    #: A Prefect server to use; when unset, ``newsflow serve`` starts its own.
+    #: A Prefect server to use; when unset, ``newsflow serve`` starts its own, and ``ingest``
+    #: and ``compact`` the embedded one.
     prefect_api_url: str | None = None
+    #: How long to wait for the embedded server (Prefect's own setting, which we default).
+    prefect_startup_timeout: float = float(PREFECT_DEFAULTS["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
     #: Where ``newsflow serve``'s own server keeps its SQLite database and log.
     server_home: str = ""
     server_port: int = 4200
@@ -92,6 +95,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         ner_model=env.get("NEWSFLOW_NER_MODEL") or defaults.ner_model,
         ner_labels=_pairs(env.get("NEWSFLOW_NER_LABELS", "")),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
+        prefect_startup_timeout=_float(env, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+        or defaults.prefect_startup_timeout,
         server_home=env.get("NEWSFLOW_SERVER_HOME")
         or str(Path(env.get("HOME") or Path.home()) / ".newsflow" / "server"),
         server_port=int(env.get("NEWSFLOW_SERVER_PORT", defaults.server_port)),
@@ -142,12 +147,15 @@ def fetch_options(settings: Settings) -> "FetchOptions":
     )
 
 
-def use_prefect_api(url: str, env: MutableMapping[str, str] = os.environ) -> None:
-    """Point this process (and the flow runs it starts) at the Prefect server at ``url``.
+def use_prefect_api(url: str, env: MutableMapping[str, str] = os.environ, ui: bool = True) -> None:
+    """Point this process (and the flow runs it starts) at the Prefect server at ``url``;
+    ``ui=False`` for a server without the UI (no "View at <url>" links to nowhere in the log).
 
     Must run before prefect is imported.
     """
     env["PREFECT_API_URL"] = url
+    if not ui:
+        env["PREFECT_UI_URL"] = ""  # Prefect would derive one from the API URL
 
 
 def pipeline_options(settings: Settings) -> "PipelineOptions":

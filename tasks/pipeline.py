@@ -6,7 +6,7 @@ holding an article or a failure with its reason, so one bad page never sinks its
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tasks.clean import clean
@@ -35,14 +35,34 @@ def warm_up(options: PipelineOptions) -> None:
 
 
 def process_batch(refs: Sequence[InputRef], options: PipelineOptions, now: datetime) -> BatchResult:
-    """Process ``refs`` in order. ``now`` is the run's reference time (future dates are rejected)."""
+    """Process ``refs`` in order. ``now`` is the run's reference time (future dates are rejected).
+
+    Every input is extracted and cleaned on its own; the articles are then tagged together (the
+    model is cheaper on a batch). Should batch tagging fail, each article is processed again on
+    its own, so the failure lands on the input that caused it.
+    """
     timings: dict[str, float] = {}
-    items = tuple(process_one(ref, options, now, timings) for ref in refs)
-    return BatchResult(items=items, timings=timings)
+    items = [process_one(ref, options, now, timings, tag=False) for ref in refs]
+    articles = [(i, item.article) for i, item in enumerate(items) if item.article is not None]
+    clock = time.perf_counter()
+    try:
+        tagged = get_tagger(options.tag).tag_many([article.text for _, article in articles])
+    except Exception:  # a bug or a hostile input somewhere in the batch: find which, one by one
+        timings["tag"] = timings.get("tag", 0.0) + time.perf_counter() - clock
+        for i, _ in articles:
+            items[i] = process_one(refs[i], options, now, timings)
+    else:
+        timings["tag"] = timings.get("tag", 0.0) + time.perf_counter() - clock
+        for (i, _), mentions in zip(articles, tagged, strict=True):
+            items[i] = replace(items[i], mentions=mentions)
+    return BatchResult(items=tuple(items), timings=timings)
 
 
-def process_one(ref: InputRef, options: PipelineOptions, now: datetime, timings: dict[str, float]) -> ItemResult:
-    """One input to an :class:`ItemResult`; ``timings`` accumulates seconds per stage."""
+def process_one(
+    ref: InputRef, options: PipelineOptions, now: datetime, timings: dict[str, float], tag: bool = True
+) -> ItemResult:
+    """One input to an :class:`ItemResult`; ``timings`` accumulates seconds per stage.
+    ``tag=False`` stops before tagging (``process_batch`` tags a whole batch at once)."""
     stage = "load"
     clock = time.perf_counter()
 
@@ -101,6 +121,8 @@ def process_one(ref: InputRef, options: PipelineOptions, now: datetime, timings:
             word_count=words,
         )
         lap("clean")
+        if not tag:
+            return ItemResult(ref=ref, article=article, rule_hits=cleaned.rule_hits)
         stage = "tag"
         mentions = get_tagger(options.tag).tag(article.text)
         lap("tag")

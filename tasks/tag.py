@@ -19,22 +19,23 @@ The tagger is built once per process (``get_tagger``): loading the model and tok
 gazetteer form takes a moment.
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import spacy
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span, Token
-from spacy.util import compile_infix_regex, filter_spans
+from typing import TYPE_CHECKING, Any
 
 from tasks.errors import ModelError
 from tasks.models import Mention
-from tasks.ner.components import FACTORY  # registers the factory our model's config names
 from tasks.ner.gazetteer import Entry, default_files, load_entries, slugify
 from tasks.ner.layers import Linker, MentionSet, apply_layers
+
+# spaCy is imported where a tagger is built, not here: the flow's parent process imports this
+# module for its options and checks only, and importing spaCy would add ~0.8 s to every start.
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span, Token
 
 #: The model shipped with newsflow (see its README.md for data, licences and scores).
 DEFAULT_MODEL = Path(__file__).parent / "ner" / "model"
@@ -156,6 +157,10 @@ def load_model(name: str) -> Language | None:
     ``"none"``. Never downloads anything: a package must be installed or a path must exist."""
     if name == "none":
         return None
+    import spacy
+
+    from tasks.ner.components import FACTORY  # registers the factory our model's config names
+
     target: str | Path = DEFAULT_MODEL if name == "default" else name
     try:
         nlp = spacy.load(target)
@@ -179,7 +184,11 @@ def check_model(options: TagOptions) -> None:
         if target not in ours:
             raise ModelError(f"label mapping {backend}={target}: {target} is not one of {sorted(ours)}")
     name = options.model
-    if name in ("default", "none") or spacy.util.is_package(name) or Path(name).is_dir():
+    if name in ("default", "none") or Path(name).is_dir():
+        return
+    import spacy
+
+    if spacy.util.is_package(name):
         return
     raise ModelError(f"entity model {name!r} is neither an installed spaCy package nor a directory")
 
@@ -192,6 +201,10 @@ class Tagger:
     def __init__(
         self, entries: Sequence[Entry], options: TagOptions | None = None, nlp: Language | None = None
     ) -> None:
+        import spacy
+        from spacy.matcher import PhraseMatcher
+        from spacy.util import compile_infix_regex
+
         opts = options or TagOptions()
         self.model = nlp
         self.nlp = nlp if nlp is not None else spacy.blank("en")
@@ -226,6 +239,19 @@ class Tagger:
     def tag(self, text: str) -> tuple[Mention, ...]:
         """Mentions in ``text`` in document order."""
         doc = self.model(text) if self.model is not None else self.nlp.make_doc(text)
+        return self._tag_doc(doc, text)
+
+    def tag_many(self, texts: Sequence[str]) -> list[tuple[Mention, ...]]:
+        """``tag`` of each text; the model reads them as one batch (measured ~20 % cheaper per
+        article than one call each: the network runs on bigger matrices)."""
+        if self.model is None:
+            return [self.tag(text) for text in texts]
+        # Eight at a time: as fast as bigger batches here, and the network's intermediate arrays
+        # stay small (they grow with the batch).
+        docs = self.model.pipe(texts, batch_size=8)
+        return [self._tag_doc(doc, text) for doc, text in zip(docs, texts, strict=True)]
+
+    def _tag_doc(self, doc: Doc, text: str) -> tuple[Mention, ...]:
         found = self._model_mentions(doc, text)
         found = self._fill_from_gazetteer(doc, found)
         return tuple(apply_layers(text, found, self.linker))
@@ -270,6 +296,9 @@ class Tagger:
         return Mention(text, label, start, end, f"nf:{_ID_KIND.get(label, 'misc')}:{slugify(text)}", text, source)
 
     def _fill_from_gazetteer(self, doc: Doc, found: list[Mention]) -> list[Mention]:
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
         matches = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
         out = MentionSet(found)
         for span in filter_spans(matches):

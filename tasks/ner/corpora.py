@@ -8,8 +8,8 @@ election, event, ...) becomes ``O``, which is what the model is then taught for 
 
 The split is fixed here, not by the caller, so training and evaluation can never disagree on it:
 UNER keeps its own train/dev/test; wikigold and BTC are cut by a stable hash of the sentence
-(80/10/10); CrossNER's small train split trains and its dev split is held out entirely as the
-politics test set (news-like, never tuned on).
+(80/10/10); CrossNER's small train file is cut the same way into train and dev (80/20), and its
+dev file is held out entirely as the politics test set (news-like, never tuned on).
 """
 
 import hashlib
@@ -52,6 +52,8 @@ class Corpus:
     name: str
     files: dict[Split, tuple[str, ...]]
     fmt: Literal["uner", "iob1", "iob2"]
+    #: One file cut by a stable hash of each sentence into the splits ``files`` does not give.
+    pool: str | None = None
 
 
 CORPORA: tuple[Corpus, ...] = (
@@ -64,15 +66,12 @@ CORPORA: tuple[Corpus, ...] = (
         },
         "uner",
     ),
-    Corpus("wikigold", {}, "iob1"),  # one file, split by hash below
-    Corpus("btc", {}, "iob2"),
-    Corpus(
-        "crossner-politics",
-        {"train": ("crossner-politics/train.txt",), "test": ("crossner-politics/dev.txt",)},
-        "iob2",
-    ),
+    Corpus("wikigold", {}, "iob1", pool="wikigold/wikigold.conll.txt"),
+    Corpus("btc", {}, "iob2", pool="btc/btc.conll"),
+    # Its 200 train sentences also give the only politics dev set (choices are made on it);
+    # its dev file is the held-out test set.
+    Corpus("crossner-politics", {"test": ("crossner-politics/dev.txt",)}, "iob2", pool="crossner-politics/train.txt"),
 )
-_SINGLE_FILE = {"wikigold": "wikigold/wikigold.conll.txt", "btc": "btc/btc.conll"}
 
 
 def read_blocks(path: Path) -> Iterator[list[list[str]]]:
@@ -124,22 +123,23 @@ def _parse(block: list[list[str]], fmt: str) -> tuple[list[str], list[str]]:
     return [w for w, _ in kept], [t for _, t in kept]
 
 
-def _hash_split(words: Iterable[str]) -> Split:
+def _hash_split(words: Iterable[str], has_test: bool) -> Split:
     bucket = hashlib.blake2b(" ".join(words).encode(), digest_size=2).digest()[0] % 10
-    return "test" if bucket == 0 else "dev" if bucket == 1 else "train"
+    # 80/10/10, or 80/20 train/dev when the corpus has its own test file.
+    return "train" if bucket > 1 else "dev" if bucket == 1 or has_test else "test"
 
 
 def read_corpus(root: Path, corpus: Corpus, split: Split) -> Iterator[Sentence]:
     """Sentences of one corpus and split, with tags mapped to ``LABELS``."""
     scheme: Literal["iob1", "iob2"] = "iob1" if corpus.fmt == "iob1" else "iob2"
-    if corpus.name in _SINGLE_FILE:
-        paths, by_hash = [_SINGLE_FILE[corpus.name]], True
+    if split in corpus.files:
+        paths, by_hash = list(corpus.files[split]), False
     else:
-        paths, by_hash = list(corpus.files.get(split, ())), False
+        paths, by_hash = [corpus.pool] if corpus.pool else [], True
     for rel in paths:
         for block in read_blocks(root / rel):
             words, tags = _parse(block, corpus.fmt)
-            if not words or (by_hash and _hash_split(words) != split):
+            if not words or (by_hash and _hash_split(words, "test" in corpus.files) != split):
                 continue
             yield Sentence(corpus.name, tuple(words), to_iob2(tags, scheme))
 

@@ -1,18 +1,21 @@
-"""Rule layers after the model and the gazetteer: unseen people by their titles and name
-shapes, surnames resolved to the full name met earlier in the article, capitals used as actors,
-"the North" in Korea stories, and obvious typos of known places. Each layer only fills gaps: it
-never overrides a span an earlier layer found. The exceptions: a capital used as an actor and a
-lone surname are relinked, and a model guess not linked to reference data gives way to a name
-rule that contradicts it ("Ambassador Cho Sung" as LOC -> the person "Cho Sung-min").
+"""Rule layers after the model and the gazetteer: unseen people by their titles and name shapes,
+surnames resolved to the full name met earlier in the article, capitals used as actors, "the
+North" in Korea stories, obvious typos of known places, and acronyms defined in parentheses.
+Each layer only fills gaps: it never overrides a span an earlier layer found. The exceptions: a
+capital used as an actor and a lone surname are relinked, and a model guess not linked to
+reference data gives way to a name rule that contradicts it ("Ambassador Cho Sung" as LOC ->
+the person "Cho Sung-min").
 
 Every mention records its layer in ``source``: ``model``, ``gazetteer``, ``pattern``,
-``surname``, ``actor`` (a capital linked to its country), ``context`` ("the North"), ``typo``.
+``surname``, ``actor`` (a capital linked to its country), ``context`` ("the North"), ``typo``,
+``acronym``.
 """
 
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from tasks.models import Mention
 from tasks.ner.gazetteer import Entry, ascii_fold, slugify
@@ -73,6 +76,68 @@ _THE_NORTH = re.compile(r"\bthe North\b(?!\s+(?:Atlantic|Pole|Sea|American|Face|
 #: Ids from reference data (not made up from a surface form): a rule never relinks these.
 _LINKED = ("nf:country:", "nf:geonames:", "nf:region:")
 _TYPO_CANDIDATE = re.compile(r"\b[A-Za-z]{6,}\b")
+#: Last words that make a name an organisation's, whatever the model typed it ("Carter Center",
+#: "Kim Dae Jung Library"), and that may take an "of"/"for"/"on" complement ("Council on Foreign
+#: Relations").
+_ORG_HEADS = frozenset(
+    {
+        "Academy",
+        "Agency",
+        "Alliance",
+        "Army",
+        "Assembly",
+        "Association",
+        "Bank",
+        "Board",
+        "Bureau",
+        "Center",
+        "Centre",
+        "Coalition",
+        "College",
+        "Command",
+        "Commission",
+        "Committee",
+        "Corporation",
+        "Corps",
+        "Council",
+        "Court",
+        "Department",
+        "Federation",
+        "Force",
+        "Forces",
+        "Foundation",
+        "Fund",
+        "Guard",
+        "Institute",
+        "League",
+        "Library",
+        "Ministry",
+        "Movement",
+        "Navy",
+        "Office",
+        "Organisation",
+        "Organization",
+        "Parliament",
+        "Party",
+        "Society",
+        "Union",
+        "University",
+    }
+)
+#: The complement an organisation's name may run on with: "of the Kingdom of Poland", "for
+#: Constitutional Rights" (capitalised words, at most four, in the same sentence).
+_ORG_COMPLEMENT = re.compile(r" (?:of|for|on) (?:the )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}\b")
+#: "Korea Coast Guard (KCG)": an acronym in parentheses right after a name.
+_ACRONYM_AFTER = re.compile(r"\s*\(\s*(?P<acronym>[A-Z](?:[A-Za-z&]|\.(?=[A-Za-z]))*\.?)\s*\)")
+
+
+def _abbreviates(acronym: str, name: str) -> bool:
+    """Whether ``acronym``'s capitals are the capitals of ``name`` in order, from its first
+    ("SDKPiL" for "Social Democracy of the Kingdom of Poland and Lithuania", "U.C.V." for
+    "United Confederate Veterans"; not "KPD" for "Independent Social Democratic Party")."""
+    letters = [c for c in acronym if c.isupper()]
+    capitals = iter(c for c in name if c.isupper())
+    return len(letters) >= 2 and letters[0] == name[:1] and all(c in capitals for c in letters)
 
 
 def _key(name: str) -> str:
@@ -217,6 +282,22 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
             out.remove(m)
         return True
 
+    # 0. Organisation names the model typed as something else or cut at a preposition. Only its
+    # unlinked guesses: a name from reference data is already whole.
+    for m in list(out):
+        words = m.text.split()
+        inner = any(w in _ORG_HEADS and nxt in ("of", "for", "on") for w, nxt in pairwise(words))
+        if not _guess(m) or not (words[-1] in _ORG_HEADS or inner):
+            continue
+        tail = _ORG_COMPLEMENT.match(text, m.end) if words[-1] in _ORG_HEADS else None
+        end = tail.end() if tail is not None else m.end
+        swallowed = [o for o in out.overlapping(m.start, end) if o is not m]
+        if (m.label == "ORG" and not tail) or not all(o.start >= m.end and o.end <= end for o in swallowed):
+            continue
+        for o in [m, *swallowed]:
+            out.remove(o)
+        name = text[m.start : end]
+        out.add(Mention(name, "ORG", m.start, end, f"nf:org:{slugify(name)}", name, m.source))
     # 1. People the gazetteer does not know, by title or by Korean name shape.
     for pattern in (_TITLED, _KOREAN):
         for match in pattern.finditer(text):
@@ -284,4 +365,17 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
         place = linker.typo(word) if ok else None
         if place is not None:
             put(Mention(word, place.label, start, end, place.entity_id, place.name, "typo"), replacing)
+    # 6. An acronym defined in parentheses ("Democratic Unionist Party (DUP)") is that name, there
+    # and wherever else the article uses it: one entity, not a second guess of the model's.
+    defined: dict[str, Mention] = {}
+    for m in list(out):
+        after = _ACRONYM_AFTER.match(text, m.end) if m.label in ("ORG", "GPE", "LOC") else None
+        if after is not None and _abbreviates(after.group("acronym"), m.text):
+            defined.setdefault(after.group("acronym"), m)
+    for acronym, named in defined.items():
+        for use in re.finditer(rf"(?<![\w.]){re.escape(acronym)}(?![\w]|\.\w)", text):
+            start, end = use.span()
+            ok, replacing = claimable(start, end)
+            if ok:
+                put(replace(named, text=acronym, start=start, end=end, source="acronym"), replacing)
     return list(out)

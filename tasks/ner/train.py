@@ -3,7 +3,8 @@
     python -m tasks.ner.train [--corpora ../shared/ner-corpora] [--out tasks/ner/model]
 
 Steps: read the corpora (``tasks.ner.corpora``: labels mapped to PER/ORG/LOC, fixed splits),
-write spaCy DocBins under ``--work``, train ``tasks/ner/recipe/config.cfg`` with spaCy's own
+write spaCy DocBins under ``--work``, build the gazetteer feature table the model reads as static
+vectors (``tasks.ner.features``), train ``tasks/ner/recipe/config.cfg`` with spaCy's own
 trainer, then export the best checkpoint to ``--out`` (adding the IOB-to-entities component,
 ``tasks/ner/components.py``) with a ``training.json`` beside it (the corpora, sizes and
 settings used) that the model card quotes. The CrossNER politics dev split is
@@ -27,9 +28,10 @@ from spacy.vocab import Vocab
 
 import tasks.ner.components  # noqa: F401  (registers the factory the recipe names)
 from tasks.ner.corpora import Sentence, read_split
+from tasks.ner.features import build as build_features
 
 RECIPE = Path(__file__).parent / "recipe" / "config.cfg"
-DEV_CORPORA = ("uner-en-ewt", "wikigold")
+DEV_CORPORA = ("uner-en-ewt", "wikigold", "crossner-politics")
 #: The corpora the default model is trained on: credited in its meta.json and model card.
 SOURCES = (
     ("Universal NER v1, English Web Treebank", "https://github.com/UniversalNER/UNER_English-EWT", "CC BY-SA 4.0"),
@@ -142,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=RECIPE)
     parser.add_argument("--upper-share", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--politics-repeat", type=int, default=4)
+    parser.add_argument("--politics-repeat", type=int, default=12)
     parser.add_argument("--train-corpus", action="append", help="train on these corpora only (repeatable)")
     parser.add_argument("--tags", choices=["iob", "biluo"], default="iob", help="token tag scheme for a tagger")
     parser.add_argument("overrides", nargs="*", help="spaCy config overrides, e.g. training.max_steps=2000")
@@ -156,9 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = build_docbins(
         args.corpora, args.work, args.upper_share, args.seed, args.politics_repeat, args.train_corpus, args.tags
     )
+    feature_words = build_features(args.work / "features")
     overrides: dict[str, object] = {
         "paths.train": str(args.work / "train.spacy"),
         "paths.dev": str(args.work / "dev.spacy"),
+        "paths.vectors": str(args.work / "features"),
         "system.seed": args.seed,
     }
     for item in args.overrides:
@@ -178,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dumps(
             {
                 "sentences": sizes,
+                "feature_words": feature_words,
                 "upper_share": args.upper_share,
                 "politics_repeat": args.politics_repeat,
                 "train_corpora": args.train_corpus or "all",

@@ -1,5 +1,7 @@
 """The rule layers after the gazetteer (tasks/ner/layers.py), through the real tagger."""
 
+from pathlib import Path
+
 from tasks.models import Mention
 from tasks.tag import TagOptions, get_tagger
 
@@ -88,3 +90,29 @@ def test_a_surname_before_the_only_full_name_of_the_article_is_that_person() -> 
     assert [m.entity_id for m in found["Rubio"]] == ["nf:person:marco-rubio"]
     two = by_text("Cho spoke first. Foreign Minister Cho Tae-yul and Ambassador Cho Sung-min attended.")
     assert "Cho" not in two  # two Chos after it: no guess
+
+
+def test_an_acronym_defined_in_parentheses_is_the_name_wherever_the_article_uses_it(tmp_path: Path) -> None:
+    extra = tmp_path / "parties.jsonl"
+    extra.write_text(
+        '{"id": "nf:org:democratic-unionist-party", "label": "ORG", "kind": "organisation",'
+        ' "name": "Democratic Unionist Party", "aliases": []}\n'
+    )
+    options = TagOptions(model="none", extra_files=(str(extra),))
+    text = "The DUP gained. The Democratic Unionist Party (DUP) won 10 seats; the DUP's leader spoke. DUPONT fell."
+    acronyms = [m for m in get_tagger(options).tag(text) if m.source == "acronym"]
+    assert [(text[m.start : m.end], m.entity_id, m.label) for m in acronyms] == [
+        ("DUP", "nf:org:democratic-unionist-party", "ORG")
+    ] * 3
+    # Not an abbreviation of the name before it: left alone.
+    mentions = get_tagger(options).tag("The Democratic Unionist Party (UUP) split.")
+    assert [m.source for m in mentions] == ["gazetteer"]
+
+
+def test_abbreviation_check() -> None:
+    from tasks.ner.layers import _abbreviates
+
+    assert _abbreviates("SDKPiL", "Social Democracy of the Kingdom of Poland and Lithuania")
+    assert _abbreviates("U.C.V.", "United Confederate Veterans")
+    assert not _abbreviates("USPD", "Independent Social Democratic Party of Germany")
+    assert not _abbreviates("K", "Korea")

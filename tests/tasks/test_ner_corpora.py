@@ -98,9 +98,12 @@ def test_splits_are_disjoint_and_the_politics_test_set_is_never_trained_on() -> 
     assert len(politics_test) > 500
     assert not politics_test & keys("train") and not politics_test & keys("dev")
     # Corpora we split by hash: a sentence (and any copy of it) lands in one split only.
-    hashed = ["wikigold", "btc"]
+    hashed = ["wikigold", "btc", "crossner-politics"]
     assert not keys("train", hashed) & keys("test", hashed)
     assert not keys("train", hashed) & keys("dev", hashed)
+    # CrossNER's train file gives politics train and dev (choices are made on dev), 80/20.
+    politics_train, politics_dev = keys("train", ["crossner-politics"]), keys("dev", ["crossner-politics"])
+    assert politics_dev and len(politics_train) > 3 * len(politics_dev)
 
 
 def test_the_hand_annotated_news_matches_its_texts_and_the_tagger_keeps_a_floor_on_it() -> None:

@@ -161,6 +161,39 @@ def test_unexpected_exception_is_an_internal_error_at_its_stage(
     assert items[2].failure is not None and items[2].failure.reason == "not_html"
 
 
+def test_a_batch_is_tagged_as_each_article_alone_and_a_tagging_failure_stays_with_its_input(
+    batch_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks.tag import Tagger, get_tagger
+
+    refs = _refs(batch_dir)
+    together = process_batch(refs, PipelineOptions(), NOW).items
+    tagger = get_tagger(PipelineOptions().tag)
+    for item in together[:2]:
+        assert item.article is not None
+        assert item.mentions == tagger.tag(item.article.text)  # the batch changes nothing
+
+    real_tag = Tagger.tag
+
+    def choke_on_the_missile_story(self: Tagger, text: str) -> object:
+        if "cruise missiles" in text:
+            raise RuntimeError("tagger exploded")
+        return real_tag(self, text)
+
+    def choke(self: Tagger, texts: object) -> object:
+        raise RuntimeError("tagger exploded")
+
+    monkeypatch.setattr(Tagger, "tag", choke_on_the_missile_story)
+    monkeypatch.setattr(Tagger, "tag_many", choke)
+    items = process_batch(refs, PipelineOptions(), NOW).items
+    assert [item.outcome for item in items] == ["ingested", "failed", "failed", "empty"]
+    assert items[0].mentions == together[0].mentions
+    assert items[1].failure is not None and (items[1].failure.stage, items[1].failure.reason) == (
+        "tag",
+        "internal_error",
+    )
+
+
 def test_date_hint_from_removed_chrome_line(tmp_path: Path) -> None:
     path = tmp_path / "dated.txt"
     path.write_text("\n".join((*TXT_PARAS, "- 17/2 20:44", "- Comment (0)")), encoding="utf-8")

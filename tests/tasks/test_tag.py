@@ -228,3 +228,27 @@ def test_iob_tags_become_entity_spans() -> None:
     ]
     biluo = Doc(nlp.vocab, words=["Kim", "met", "Park", "Jin"], tags=["U-PER", "O", "B-PER", "L-PER"])
     assert [(s.text, s.label_) for s in iob_spans(biluo)] == [("Kim", "PER"), ("Park Jin", "PER")]
+
+
+def test_organisation_names_the_model_mistyped_or_cut_short_are_made_whole(tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": "LOC", "pattern": "Carter Center"},  # typed as a place
+            {"label": "ORG", "pattern": "Council"},  # cut at "on"
+            {"label": "ORG", "pattern": "Foreign Relations"},
+            {"label": "LOC", "pattern": "Bank of Freedonia"},
+            {"label": "LOC", "pattern": "Atlanta"},
+        ]
+    )
+    nlp.to_disk(tmp_path / "ner")
+    text = "The Carter Center in Atlanta, the Council on Foreign Relations and the Bank of Freedonia met."
+    found = {m.text: m for m in get_tagger(TagOptions(model=str(tmp_path / "ner"))).tag(text)}
+    assert {name: m.label for name, m in found.items()} == {
+        "Carter Center": "ORG",
+        "Atlanta": "LOC",  # "Center in Atlanta": "in" is where, not part of the name
+        "Council on Foreign Relations": "ORG",
+        "Bank of Freedonia": "ORG",
+    }
+    assert found["Council on Foreign Relations"].entity_id == "nf:org:council-on-foreign-relations"
