@@ -126,6 +126,9 @@ def export(best: Path, out: Path) -> None:
     from tasks.ner.components import FACTORY
 
     nlp = spacy.load(best)
+    # The training run's own file paths mean nothing where the model is loaded: not shipped.
+    for key in ("train", "dev", "vectors"):
+        nlp.config["paths"][key] = None
     if "tagger" in nlp.pipe_names and FACTORY not in nlp.pipe_names:
         nlp.add_pipe(FACTORY, last=True)
     nlp.meta.update(

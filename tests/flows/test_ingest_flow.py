@@ -104,10 +104,13 @@ def test_kill_9_mid_run_leaves_readable_files_and_the_next_run_completes(prefect
     assert 0 < committed < len(pages)
     for path in out_dir.glob("*/*/*.parquet"):
         pq.read_metadata(path)  # every visible file is whole
-    assert not list(out_dir.glob("*/*/*.tmp"))
+    # A write cut short stays in the hidden staging directory, named *.tmp, never in a table's.
+    staging = out_dir / ".newsflow" / "staging"
+    assert not [p for p in out_dir.rglob("*.tmp") if p.parent != staging]
 
     recorded = counts(out_dir)["inputs"][0]  # inputs of fully committed flushes
     log = run_ok(args, prefect_server)
+    assert not list(staging.glob("*.tmp"))  # the next writer clears what the killed one left
     assert f"unchanged {recorded}," in log  # no re-work for what was committed before the kill
     ids = duckdb.sql(
         f"SELECT article_id, count(*) AS n FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL"
