@@ -125,8 +125,14 @@ _ORG_HEADS = frozenset(
     }
 )
 #: The complement an organisation's name may run on with: "of the Kingdom of Poland", "for
-#: Constitutional Rights" (capitalised words, at most four, in the same sentence).
-_ORG_COMPLEMENT = re.compile(r" (?:of|for|on) (?:the )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}\b")
+#: Constitutional Rights" (capitalised words, at most four, in the same sentence); not a date
+#: ("the Party on Monday", "the Ministry on March 3").
+_ORG_COMPLEMENT = re.compile(
+    r" (?:of|for|on) (?:the )?"
+    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|"
+    r"June|July|August|September|October|November|December)\b)"
+    r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}\b"
+)
 #: "Korea Coast Guard (KCG)": an acronym in parentheses right after a name.
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*(?P<acronym>[A-Z](?:[A-Za-z&]|\.(?=[A-Za-z]))*\.?)\s*\)")
 

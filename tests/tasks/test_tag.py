@@ -243,12 +243,16 @@ def test_organisation_names_the_model_mistyped_or_cut_short_are_made_whole(tmp_p
         ]
     )
     nlp.to_disk(tmp_path / "ner")
-    text = "The Carter Center in Atlanta, the Council on Foreign Relations and the Bank of Freedonia met."
+    text = (
+        "The Carter Center in Atlanta, the Council on Foreign Relations and the Bank of Freedonia met. "
+        "The Council on Monday said so."
+    )
     found = {m.text: m for m in get_tagger(TagOptions(model=str(tmp_path / "ner"))).tag(text)}
     assert {name: m.label for name, m in found.items()} == {
         "Carter Center": "ORG",
         "Atlanta": "LOC",  # "Center in Atlanta": "in" is where, not part of the name
         "Council on Foreign Relations": "ORG",
         "Bank of Freedonia": "ORG",
+        "Council": "ORG",  # "The Council on Monday": a date is not part of the name
     }
     assert found["Council on Foreign Relations"].entity_id == "nf:org:council-on-foreign-relations"
