@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from tasks.errors import ModelError
 from tasks.models import Mention
-from tasks.ner.gazetteer import Entry, default_files, load_entries, slugify
+from tasks.ner.gazetteer import Entry, default_files, load_entries, name_id
 from tasks.ner.layers import Linker, MentionSet, apply_layers
 
 # spaCy is imported where a tagger is built, not here: the flow's parent process imports this
@@ -293,7 +293,7 @@ class Tagger:
             # often than names: the model saw few capitals in training. Dropped, so the
             # gazetteer can match the known names inside.
             return None
-        return Mention(text, label, start, end, f"nf:{_ID_KIND.get(label, 'misc')}:{slugify(text)}", text, source)
+        return Mention(text, label, start, end, name_id(_ID_KIND.get(label, "misc"), text), text, source)
 
     def _fill_from_gazetteer(self, doc: Doc, found: list[Mention]) -> list[Mention]:
         from spacy.tokens import Span

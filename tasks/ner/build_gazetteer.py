@@ -33,9 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tasks.ner.gazetteer import ascii_fold, slugify
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from tasks.ner.gazetteer import DATA_DIR, ascii_fold, name_id
 
 Record = dict[str, Any]
 
@@ -993,7 +991,7 @@ def build_curated(prefix: str, label: str, kind: str, table: list[tuple[str, lis
     """Records for a ``(name, aliases)`` table; ids are ``nf:<prefix>:<slug of name>``."""
     return [
         {
-            "id": f"nf:{prefix}:{slugify(name)}",
+            "id": name_id(prefix, name),
             "label": label,
             "kind": kind,
             "name": name,

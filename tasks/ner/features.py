@@ -14,7 +14,6 @@ The table is built from data already in the lock and in the repository: GeoNames
 spellings share a row), so lowercase words such as "of" or "reading" carry no feature.
 """
 
-import json
 import math
 import re
 from collections import defaultdict
@@ -27,9 +26,7 @@ from spacy.strings import get_string_id
 from spacy.tokenizer import Tokenizer
 from spacy.vectors import Vectors
 
-from tasks.ner.gazetteer import ascii_fold
-
-DATA_DIR = Path(__file__).parent / "data"
+from tasks.ner.gazetteer import DATA_DIR, ascii_fold, load_entries
 
 #: What each column of a feature vector means, in order.
 COLUMNS = (
@@ -53,17 +50,9 @@ def _words(tokenizer: Tokenizer, name: str) -> list[str]:
     return [t.text for t in tokenizer(name) if not t.is_punct and not t.is_space]
 
 
-def _jsonl(name: str) -> Iterator[dict[str, object]]:
-    with (DATA_DIR / name).open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
-def _forms(row: dict[str, object]) -> list[str]:
-    aliases = row.get("aliases") or []
-    assert isinstance(aliases, list)
-    return [str(row["name"]), *map(str, aliases)]
+def _forms(file: str) -> list[str]:
+    """Every surface form of every entry in one vendored data file."""
+    return [form for entry in load_entries([DATA_DIR / file]) for form in entry.forms]
 
 
 def _cities() -> Iterator[tuple[str, int]]:
@@ -101,14 +90,13 @@ def feature_table(tokenizer: Tokenizer) -> dict[str, tuple[float, ...]]:
     for name, population in _cities():
         mark([name], None, population)
     mark((s.name for s in pycountry.subdivisions), 5)
-    mark((f for row in _jsonl("countries.jsonl") for f in _forms(row)), 3)
-    mark((f for row in _jsonl("cities.jsonl") for f in _forms(row)), 4)
-    mark((f for row in _jsonl("regions.jsonl") for f in _forms(row)), None)
-    for row in _jsonl("demonyms.jsonl"):
-        for form in _forms(row):
-            for word in _words(tokenizer, form):
-                if word[:1].isupper():
-                    feats[word][6] = 1.0
+    mark(_forms("countries.jsonl"), 3)
+    mark(_forms("cities.jsonl"), 4)
+    mark(_forms("regions.jsonl"), None)
+    for form in _forms("demonyms.jsonl"):
+        for word in _words(tokenizer, form):
+            if word[:1].isupper():
+                feats[word][6] = 1.0
     return {word: tuple(vec) for word, vec in feats.items()}
 
 

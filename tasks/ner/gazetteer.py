@@ -54,6 +54,12 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
+def name_id(kind: str, name: str) -> str:
+    """``nf:<kind>:<slug of name>``: the id of a name reference data does not list, and of a
+    curated registry row, by the same rule, so an id stays when its name is added to a registry."""
+    return f"nf:{kind}:{slugify(name)}"
+
+
 #: When two entries claim one surface form, the earlier kind wins.
 KIND_PRIORITY: tuple[str, ...] = ("person", "organisation", "country", "demonym", "city", "region")
 

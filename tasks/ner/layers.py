@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from tasks.models import Mention
-from tasks.ner.gazetteer import Entry, ascii_fold, slugify
+from tasks.ner.gazetteer import Entry, ascii_fold, name_id
 
 #: A capitalised name word in any script's letters: "McAdoo" and "Mościcki" are not cut short.
 _NAME_WORD = r"[A-Z][^\W\d_]+(?:-[^\W\d_]+)?"
@@ -303,7 +303,7 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
         for o in [m, *swallowed]:
             out.remove(o)
         name = text[m.start : end]
-        out.add(Mention(name, "ORG", m.start, end, f"nf:org:{slugify(name)}", name, m.source))
+        out.add(Mention(name, "ORG", m.start, end, name_id("org", name), name, m.source))
     # 1. People the gazetteer does not know, by title or by Korean name shape.
     for pattern in (_TITLED, _KOREAN):
         for match in pattern.finditer(text):
@@ -311,8 +311,7 @@ def apply_layers(text: str, mentions: Sequence[Mention], linker: Linker) -> list
             if overrule(start, end):
                 name = match.group("name")
                 known = linker.person(name)
-                # The registry's own slug rule: the id stays when the person is added to it.
-                entity_id = known.entity_id if known else f"nf:person:{slugify(name)}"
+                entity_id = known.entity_id if known else name_id("person", name)
                 out.add(Mention(name, "PERSON", start, end, entity_id, known.name if known else name, "pattern"))
     # 2. A surname (or a Korean surname, which comes first) after the full name in this article.
     by_name: dict[str, list[Mention]] = {}
