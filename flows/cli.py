@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.settings import Settings, load_settings, pipeline_options
+from flows.settings import Settings, load_settings, tag_options
 from tasks.errors import ModelError, SourceError
 
 
@@ -113,16 +113,16 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    with _prefect_server(load_settings()) as ready:
-        # Everything imported from here on overlaps the server's start.
-        from tasks.tag import check_model
+    settings = load_settings()
+    from tasks.tag import check_model
 
-        try:  # a bad NEWSFLOW_NER_MODEL / NEWSFLOW_NER_LABELS is reported before the flow starts
-            check_model(pipeline_options(load_settings()).tag)
-        except ModelError as exc:
-            print(f"newsflow: {exc}", file=sys.stderr)
-            return 2
-        from flows.ingest import ingest
+    try:  # a bad NEWSFLOW_NER_MODEL / NEWSFLOW_NER_LABELS is reported before anything starts
+        check_model(tag_options(settings))
+    except ModelError as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
+    with _prefect_server(settings) as ready:
+        from flows.ingest import ingest  # (its imports overlap the server's start)
 
         ready()
         try:

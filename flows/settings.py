@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # importing the pipeline loads spaCy and trafilatura: not for `newsflow --help`
     from tasks.fetch import FetchOptions
     from tasks.pipeline import PipelineOptions
+    from tasks.tag import TagOptions
 
 #: Prefect defaults we ship. The embedded server's first start on a fresh PREFECT_HOME runs
 #: migrations (~30 s here) and Prefect's 20 s default start-up timeout then fails the first run.
@@ -158,11 +159,16 @@ def use_prefect_api(url: str, env: MutableMapping[str, str] = os.environ, ui: bo
         env["PREFECT_UI_URL"] = ""  # Prefect would derive one from the API URL
 
 
+def tag_options(settings: Settings) -> "TagOptions":
+    """The tagger's options, from settings. Cheap to import, unlike the whole pipeline's: the CLI
+    checks them before it starts anything."""
+    from tasks.tag import TagOptions
+
+    return TagOptions(extra_files=settings.gazetteers, model=settings.ner_model, labels=settings.ner_labels)
+
+
 def pipeline_options(settings: Settings) -> "PipelineOptions":
     """Options for the pipeline steps, from settings (the rest keep their measured defaults)."""
     from tasks.pipeline import PipelineOptions
-    from tasks.tag import TagOptions
 
-    return PipelineOptions(
-        tag=TagOptions(extra_files=settings.gazetteers, model=settings.ner_model, labels=settings.ner_labels)
-    )
+    return PipelineOptions(tag=tag_options(settings))
