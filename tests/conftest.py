@@ -1,7 +1,9 @@
 """Shared fixtures. Flow tests request ``prefect_server``; unit tests never start Prefect."""
 
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
 SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
+#: The installed console script, as users run it.
+NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 
 # Before anything imports prefect: offline, no telemetry, a private PREFECT_HOME for the suite.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -33,3 +37,10 @@ def samples() -> list[Path]:
     if not SHARED_SAMPLES.is_dir():
         pytest.skip("../shared/samples not present")
     return sorted(SHARED_SAMPLES.glob("*.txt"))
+
+
+def run_newsflow(args: list[str], env: Mapping[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the console script from the project root with ``env``; a non-zero exit fails the test."""
+    proc = subprocess.run([NEWSFLOW, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc

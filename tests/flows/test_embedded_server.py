@@ -1,8 +1,6 @@
 """The embedded server the CLI starts before importing Prefect (flows/server.py)."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +8,7 @@ import psutil
 import pytest
 
 from flows.server import EMBEDDED_ENV, embedded_command
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, run_newsflow
 from tests.storage.test_dataset import counts
 
 pytestmark = pytest.mark.flow
@@ -50,15 +48,7 @@ def test_ingest_without_a_server_runs_on_its_own_and_leaves_none_behind(tmp_path
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_UI_URL")}
     env["PREFECT_HOME"] = str(home)
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [str(Path(sys.executable).with_name("newsflow")), "ingest", str(EXAMPLES), "--out", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_newsflow(["ingest", str(EXAMPLES), "--out", str(out)], env)
     assert "ingested 15" in proc.stdout
     assert "View at" not in proc.stdout + proc.stderr  # the embedded server has no UI to link to
     assert counts(out)["articles"][0] == 15

@@ -3,7 +3,6 @@ recoverable article ingested exactly once, every other URL in failures with its 
 second run adds no rows and fetches nothing new."""
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import duckdb
 import pytest
 
 from storage.query import table_glob
-from tests.conftest import ROOT
+from tests.conftest import run_newsflow
 from tests.loopback import Site
 from tests.storage.test_dataset import counts
 
@@ -26,8 +25,6 @@ def site() -> Iterator[Site]:
 
 
 def run(args: list[str], api_url: str) -> str:
-    import subprocess
-
     env = {
         **os.environ,
         "PREFECT_API_URL": api_url,
@@ -36,15 +33,7 @@ def run(args: list[str], api_url: str) -> str:
         "NEWSFLOW_FETCH_RETRIES": "2",
         "NEWSFLOW_FETCH_DELAY": "0",
     }
-    proc = subprocess.run(
-        [str(Path(sys.executable).with_name("newsflow")), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_newsflow(args, env)
     return proc.stdout + proc.stderr
 
 

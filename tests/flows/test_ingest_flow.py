@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage.query import table_glob
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, NEWSFLOW, ROOT
 from tests.corpus import write_corpus
 from tests.storage.test_dataset import counts
 
@@ -23,7 +22,7 @@ def newsflow(args: list[str], api_url: str, **kwargs: object) -> subprocess.Pope
     """The real console script, talking to the test server instead of an embedded one."""
     env = {**os.environ, "PREFECT_API_URL": api_url}
     return subprocess.Popen(
-        [str(Path(sys.executable).with_name("newsflow")), *args],
+        [NEWSFLOW, *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

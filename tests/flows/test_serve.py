@@ -5,14 +5,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, NEWSFLOW, ROOT
 from tests.storage.test_dataset import counts
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
@@ -48,9 +47,8 @@ deployments:
         PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
         PREFECT_RUNNER_POLL_FREQUENCY="2",
     )
-    newsflow = str(Path(sys.executable).with_name("newsflow"))
     proc = subprocess.Popen(
-        [newsflow, "serve", "--file", str(project), "--port", str(port)],
+        [NEWSFLOW, "serve", "--file", str(project), "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

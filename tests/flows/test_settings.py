@@ -2,13 +2,12 @@
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from flows.settings import load_settings, pipeline_options
-from tests.conftest import ROOT
+from tests.conftest import NEWSFLOW, ROOT
 
 
 def test_entity_model_settings_reach_the_tagger_options() -> None:
@@ -37,7 +36,7 @@ def test_malformed_label_mappings_are_rejected() -> None:
 def test_the_cli_reports_a_bad_model_setting_before_starting(tmp_path: Path, env: dict[str, str], message: str) -> None:
     proc = subprocess.run(
         [
-            str(Path(sys.executable).with_name("newsflow")),
+            NEWSFLOW,
             "ingest",
             str(ROOT / "examples" / "articles"),
             "--out",
