@@ -271,7 +271,8 @@ class Dataset:
             "articles": _table("articles", articles, stamp),
             "entity_mentions": _table("entity_mentions", mentions, stamp, article_id=mention_article_ids),
             "failures": _table("failures", failures, stamp),
-            "inputs": _table("inputs", [None] * len(items), stamp, **ledger),
+            # One ledger row per item not already on record (a repeated failure adds none).
+            "inputs": _table("inputs", [None] * len(ledger["outcome"]), stamp, **ledger),
         }
         return tables, outcomes
 

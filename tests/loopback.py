@@ -16,6 +16,7 @@ Behaviours by path (counted per path, so "fails twice then works" is determinist
   /private/secret.html    an article robots.txt forbids
   /slow/N.html            an article after 100 ms (throughput measurements)
   /always-503             503, always
+  /news.xml               RSS listing ``Site.news`` (a list of paths the test may change between runs)
   /sitemap-index.xml      a sitemap index pointing at /sitemap.xml.gz (gzipped, the ok pages)
   /urls.txt               a URL list of two ok pages
   /redirect?to=URL        302 to URL
@@ -54,6 +55,8 @@ class Site:
 
     def __init__(self, crawl_delay: int | None = 1) -> None:
         self.crawl_delay = crawl_delay
+        #: What /news.xml lists, in order; tests append to it between runs.
+        self.news: list[str] = []
         self.hits: Counter[str] = Counter()
         self.conditional_hits: Counter[str] = Counter()
         self._stopping = threading.Event()
@@ -98,11 +101,11 @@ class Site:
             "/private/secret.html",
         ]
 
-    def feed(self) -> bytes:
+    def feed(self, paths: list[str] | None = None) -> bytes:
         items = "".join(
             f"<item><title>Item {p}</title><link>{self.url(p)}</link>"
             f"<pubDate>Mon, 17 Feb 2025 11:44:00 +0900</pubDate></item>"
-            for p in self.page_paths()
+            for p in (self.page_paths() if paths is None else paths)
         )
         return (
             f'<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback news</title>'
@@ -124,6 +127,8 @@ class Site:
                 self.conditional_hits[path] += 1
                 return self._send(h, 304, b"", None, {"ETag": etag})
             return self._send(h, 200, self.feed(), "application/rss+xml", {"ETag": etag})
+        if path == "/news.xml":
+            return self._send(h, 200, self.feed(self.news), "application/rss+xml")
         if path.startswith("/a/ok-") or path.startswith("/private/"):
             return self._send(h, 200, article(f"Story {path}", n), "text/html; charset=utf-8")
         if path == "/a/flaky-503.html" and n <= 2:

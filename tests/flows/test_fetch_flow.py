@@ -75,3 +75,20 @@ def test_feed_of_a_misbehaving_site(prefect_server: str, site: Site, tmp_path: P
     # robots.txt (checked once per run) and the feed, by a conditional GET answered 304: nothing else.
     assert new_requests == {"/robots.txt": 1, "/feed.xml": 1}
     assert site.conditional_hits["/feed.xml"] == 1
+
+
+def test_a_url_that_always_fails_never_breaks_later_runs(prefect_server: str, site: Site, tmp_path: Path) -> None:
+    # The reliability issue's P0: the second run over a still-failing URL crashed its commit,
+    # and so did every scheduled poll after it.
+    out = tmp_path / "dataset"
+    site.news = ["/a/ok-0.html", "/always-503"]
+    for _ in range(2):
+        run(["ingest", site.url("/news.xml"), "--out", str(out)], prefect_server)
+    site.news.append("/a/ok-1.html")  # published after the first two polls
+    log = run(["ingest", site.url("/news.xml"), "--out", str(out)], prefect_server)
+    assert "ingested 1" in log
+    failures = duckdb.sql(f"SELECT source_uri, reason FROM read_parquet('{table_glob(out, 'failures')}')").fetchall()
+    assert failures == [(site.url("/always-503"), "http_503_exhausted")]  # on record once
+    urls = duckdb.sql(f"SELECT url FROM read_parquet('{table_glob(out, 'articles')}') ORDER BY url").fetchall()
+    assert urls == [(site.url("/a/ok-0.html"),), (site.url("/a/ok-1.html"),)]
+    assert site.hits["/always-503"] == 3 * 3  # retried by every run (3 attempts each), never given up

@@ -134,3 +134,24 @@ def test_state_maps_merge_and_survive_a_new_dataset_object(tmp_path: Path) -> No
     }
     assert Dataset(tmp_path).load_state("missing") == {}
     assert not list(tmp_path.glob("*/*.parquet"))  # state is not data
+
+
+def test_a_failure_already_on_record_commits_again_without_a_row(tmp_path: Path) -> None:
+    # The P0 of the reliability issue: a transient failure seen again (next run, or twice in one
+    # flush) skipped its ledger row but not its stamp columns, and every later commit raised.
+    first = Dataset(tmp_path)
+    first.open()
+    flaky = failure_item("https://a.example/down", reason="http_503_exhausted", retryable=True)
+    first.commit([flaky], run_id="r1", flush_id="r1-0", now=NOW)
+    again = Dataset(tmp_path)
+    again.open()
+    stats = again.commit([flaky, article_item("new"), flaky], run_id="r2", flush_id="r2-0", now=NOW)
+    assert stats.outcomes == {"failed": 2, "ingested": 1}
+    seen = counts(tmp_path)
+    assert seen["failures"] == (1, 1, 1)  # on record once
+    assert seen["articles"] == (1, 1, 1)
+    assert seen["inputs"] == (2, 2, 2)  # the first run's row and the new article's
+    only_repeats = Dataset(tmp_path)
+    only_repeats.open()
+    assert only_repeats.commit([flaky], run_id="r3", flush_id="r3-0", now=NOW).files == ()
+    assert flaky.ref.digest not in only_repeats.index.done_digests  # still retried by later runs
