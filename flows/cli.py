@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.settings import Settings, load_settings, tag_options
-from tasks.errors import ModelError, SourceError
+from flows.settings import Settings, SettingsError, current_settings
+from tasks.core.errors import ModelError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
     try:
         parser = _parser()
-    except ValueError as exc:  # a malformed NEWSFLOW_* variable
+    except SettingsError as exc:  # a malformed NEWSFLOW_* variable: before anything starts
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    settings = load_settings()
+    settings = current_settings()
     parser = argparse.ArgumentParser(prog="newsflow", description="News ingestion into partitioned Parquet.")
     sub = parser.add_subparsers(metavar="COMMAND")
 
@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     compact.add_argument(
         "--min-files",
         type=int,
-        default=2,
+        default=settings.compact_min_files,
         help="rewrite a partition when a table has at least this many files (default: %(default)s)",
     )
     compact.set_defaults(command=_compact)
@@ -113,15 +113,7 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    settings = load_settings()
-    from tasks.tag import check_model
-
-    try:  # a bad NEWSFLOW_NER_MODEL / NEWSFLOW_NER_LABELS is reported before anything starts
-        check_model(tag_options(settings))
-    except ModelError as exc:
-        print(f"newsflow: {exc}", file=sys.stderr)
-        return 2
-    with _prefect_server(settings) as ready:
+    with _prefect_server(current_settings()) as ready:
         from flows.ingest import ingest  # (its imports overlap the server's start)
 
         ready()
@@ -133,7 +125,7 @@ def _ingest(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 flush_rows=args.flush_rows,
             )
-        except (SourceError, ModelError) as exc:
+        except ModelError as exc:
             print(f"newsflow: {exc}", file=sys.stderr)
             return 2
     if args.json:
@@ -146,7 +138,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _compact(args: argparse.Namespace) -> int:
-    with _prefect_server(load_settings()) as ready:
+    with _prefect_server(current_settings()) as ready:
         from flows.compact import compact
 
         ready()
@@ -171,7 +163,7 @@ def _serve(args: argparse.Namespace) -> int:
     from flows.server import local_server
     from flows.settings import use_prefect_api
 
-    settings = load_settings()
+    settings = current_settings()
     project = Path(args.file)
     if not project.is_file():
         print(f"newsflow: no deployments file {project}", file=sys.stderr)
@@ -182,9 +174,9 @@ def _serve(args: argparse.Namespace) -> int:
         if settings.prefect_api_url:
             _serve_deployments(project)
         else:
-            home = Path(settings.server_home)
+            home = settings.resolved_server_home()
             print(f"starting Prefect server on {args.host}:{args.port} (PREFECT_HOME={home}, log in {home}/server.log)")
-            with local_server(home, args.host, args.port, startup_timeout=240) as api_url:
+            with local_server(home, args.host, args.port, startup_timeout=settings.prefect_startup_timeout) as api_url:
                 use_prefect_api(api_url)
                 print(f"Prefect server ready: UI at {api_url.removesuffix('/api')}")
                 _serve_deployments(project)

@@ -9,6 +9,7 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.runs import recorded_run
+from flows.settings import current_settings
 from storage.compact import CompactStats
 from storage.dataset import Dataset
 
@@ -58,13 +59,17 @@ class CompactReport:
 
 @flow(name="compact", log_prints=True)
 def compact(
-    out: Annotated[str, Field(min_length=1)] = "data",
-    min_files: Annotated[int, Field(ge=1)] = 2,
+    out: Annotated[str | None, Field(min_length=1)] = None,
+    min_files: Annotated[int | None, Field(ge=1, le=100_000)] = None,
 ) -> dict[str, Any]:
     """Compact the dataset at ``out``: every partition where some table has at least
     ``min_files`` files is rewritten as one file per table, without duplicate rows. Readers
     see each partition swap atomically (docs/data-dictionary.md); ingest runs wait meanwhile.
+    Unset parameters take their settings (``NEWSFLOW_OUT``, ``NEWSFLOW_COMPACT_MIN_FILES``;
+    defaults ``data``, 2).
     """
+    settings = current_settings()
+    out, min_files = out or settings.out, min_files or settings.compact_min_files
     report = CompactReport(run_id=str(flow_run.id or uuid.uuid4()), out=out)
     dataset = Dataset(out)
     with recorded_run(dataset, "compact", report):

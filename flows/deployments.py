@@ -9,14 +9,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from prefect import Flow
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-from prefect.deployments.runner import RunnerDeployment
-from prefect.flows import load_flow_from_entrypoint
-from prefect.schedules import Cron, Interval, Schedule
+
+if TYPE_CHECKING:  # prefect is imported where deployments are built: the rest is plain data
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ def load_specs(path: Path) -> list[DeploymentSpec]:
     ]
 
 
-def _schedule(raw: dict[str, Any]) -> Schedule:
+def _schedule(raw: dict[str, Any]) -> "Schedule":
+    from prefect.schedules import Cron, Interval
+
     common = {"timezone": raw.get("timezone"), "active": raw.get("active", True)}
     if "cron" in raw:
         return Cron(raw["cron"], **common)
@@ -58,15 +60,21 @@ def _schedule(raw: dict[str, Any]) -> Schedule:
     raise ValueError(f"unsupported schedule (cron or interval): {raw}")
 
 
-def _concurrency(raw: dict[str, Any] | int | None) -> ConcurrencyLimitConfig | int | None:
+def _concurrency(raw: dict[str, Any] | int | None) -> "ConcurrencyLimitConfig | int | None":
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
     if isinstance(raw, dict):
         strategy = ConcurrencyLimitStrategy(raw.get("collision_strategy", "ENQUEUE"))
         return ConcurrencyLimitConfig(limit=int(raw["limit"]), collision_strategy=strategy)
     return raw
 
 
-def runner_deployments(path: Path) -> list[RunnerDeployment]:
+def runner_deployments(path: Path) -> list["RunnerDeployment"]:
     """The deployments of prefect.yaml built for ``serve()``; entrypoints resolve from its folder."""
+    from prefect import Flow
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.flows import load_flow_from_entrypoint
+
     deployments = []
     for spec in load_specs(path):
         file, _, func = spec.entrypoint.partition(":")
@@ -84,9 +92,11 @@ def runner_deployments(path: Path) -> list[RunnerDeployment]:
     return deployments
 
 
-def idempotency_key(deployment: str, parameters: dict[str, Any], window_seconds: int = 60) -> str:
-    """A key equal for the same deployment and parameters within one time window, so that a
-    double-clicked trigger makes one flow run."""
-    window = int(time.time() // window_seconds)
+def idempotency_key(
+    deployment: str, parameters: dict[str, Any], *, now: float | None = None, window_seconds: int = 60
+) -> str:
+    """A key equal for the same deployment and parameters within one time window (``now``: a Unix
+    time, the current one by default), so that a double-clicked trigger makes one flow run."""
+    window = int((time.time() if now is None else now) // window_seconds)
     payload = json.dumps([deployment, parameters, window], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]

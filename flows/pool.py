@@ -4,43 +4,52 @@ A ``spawn`` pool keeps prefect out of the workers (a forked worker would inherit
 only ``tasks``. A worker that dies (segfault, OOM kill) breaks the whole executor; the pool is
 then rebuilt and the batch split in halves until the input that kills a worker is alone, so that
 one input is recorded as ``worker_crash`` and every other input still gets processed.
+
+The flow hands the pool itself to its batch tasks (they run on threads of the flow's process);
+anything with the :class:`BatchRunner` shape can stand in for it.
 """
 
 import multiprocessing
 import os
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from types import TracebackType
+from typing import Protocol
 
-from tasks.errors import WorkerCrashed
-from tasks.models import BatchResult, InputRef, failed
+from tasks.core.errors import WorkerCrashed
+from tasks.core.records import BatchResult, InputRef, failed
 from tasks.pipeline import PipelineOptions, process_batch, warm_up
 
-_POOLS: dict[str, "WorkerPool"] = {}
 _BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 BatchFn = Callable[[Sequence[InputRef], PipelineOptions, datetime], BatchResult]
 
 
+class BatchRunner(Protocol):
+    """Runs one batch of inputs through the pipeline somewhere."""
+
+    def run(self, refs: Sequence[InputRef], now: datetime) -> BatchResult:
+        """The batch's results, one per input, in order; never raises for a bad input."""
+        ...
+
+
 class WorkerPool:
-    """A process pool registered under a key, so Prefect task wrappers can find it by name."""
+    """A spawn process pool for the pipeline's CPU-bound steps, started on first need."""
 
     def __init__(self, workers: int, options: PipelineOptions, batch_fn: BatchFn = process_batch) -> None:
         self.workers = workers
         self.options = options
         #: What a worker runs on a batch: a module-level function (it is pickled by reference).
         self.batch_fn = batch_fn
-        self.key = uuid.uuid4().hex
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
 
     def start(self) -> "WorkerPool":
-        """Start the worker processes now (they spawn lazily otherwise) and register the pool."""
-        _POOLS[self.key] = self
+        """Start the worker processes now: their warm-up (imports, the entity model) then
+        overlaps whatever the caller does next. Idempotent."""
         if self._executor is None and self.workers > 0:  # no workers: nothing to process
             self._executor = self._new_executor()
             # Spawn every worker now (the executor spawns lazily): each imports trafilatura and
@@ -58,8 +67,7 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
-        """Unregister the pool and stop its workers (a pool never started has none)."""
-        _POOLS.pop(self.key, None)
+        """Stop the workers (a pool never started has none)."""
         with self._lock:
             if self._executor is not None:
                 self._executor.shutdown(wait=True, cancel_futures=True)
@@ -76,9 +84,10 @@ class WorkerPool:
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up, initargs=(self.options,))
 
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        self.start()
         with self._lock:
             if self._executor is None:
-                raise RuntimeError("worker pool is closed")
+                raise RuntimeError("worker pool has no workers")
             return self._executor, self._generation
 
     def _replace_broken(self, generation: int) -> None:
@@ -98,10 +107,7 @@ class WorkerPool:
             self._replace_broken(generation)
         if len(refs) == 1:
             crash = WorkerCrashed("the worker process died while processing this input")
-            item = failed(
-                refs[0], stage=crash.stage, reason=crash.reason, detail=crash.detail, retryable=crash.retryable
-            )
-            return BatchResult(items=(item,))
+            return BatchResult(items=(failed(refs[0], crash, stage="process"),))
         middle = len(refs) // 2
         left, right = self.run(refs[:middle], now), self.run(refs[middle:], now)
         timings = {k: left.timings.get(k, 0.0) + right.timings.get(k, 0.0) for k in {*left.timings, *right.timings}}
@@ -110,11 +116,3 @@ class WorkerPool:
 
 def _noop() -> None:
     return None
-
-
-def get_pool(key: str) -> WorkerPool:
-    """The open pool registered under ``key``."""
-    try:
-        return _POOLS[key]
-    except KeyError:
-        raise RuntimeError(f"no open worker pool {key!r} in this process") from None

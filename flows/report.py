@@ -8,10 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.models import BatchResult
-
-#: Outcomes in the order they are reported.
-OUTCOME_ORDER = ("ingested", "duplicate", "unchanged", "empty", "failed")
+from storage.dataset import CommitStats
+from tasks.core.records import BatchResult
+from tasks.core.vocabulary import OUTCOMES, Outcome
 
 
 @dataclass
@@ -21,7 +20,7 @@ class RunSummary:
     run_id: str
     out: str
     discovered: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
     failure_reasons: Counter[str] = field(default_factory=Counter)
     rule_hits: Counter[str] = field(default_factory=Counter)
     entities: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -32,15 +31,23 @@ class RunSummary:
     error: str | None = None
 
     def add_batch(self, result: BatchResult) -> None:
-        """Count what the workers reported for one batch (before dedup)."""
+        """Count what the workers reported for one batch: cleanup hits, entities, timings."""
         self.stage_seconds.update(result.timings)
         for item in result.items:
             self.rule_hits.update(item.rule_hits)
-            if item.failure is not None and item.outcome == "failed":
-                self.failure_reasons[item.failure.reason] += 1
             for mention in item.mentions:
                 if mention.entity_name:
                     self.entities[(mention.entity_name, mention.label)] += 1
+
+    def add_commit(self, stats: CommitStats) -> None:
+        """Count the outcomes and failure reasons the dataset recorded for one commit."""
+        self.outcomes.update(stats.outcomes)
+        self.failure_reasons.update(stats.reasons)
+        self.files_written += len(stats.files)
+
+    def add_skip(self, outcome: Outcome, count: int = 1) -> None:
+        """Count inputs that needed no work (``unchanged``, ``duplicate``)."""
+        self.outcomes[outcome] += count
 
     @property
     def processed(self) -> int:
@@ -53,7 +60,7 @@ class RunSummary:
             "run_id": self.run_id,
             "out": self.out,
             "discovered": self.discovered,
-            "outcomes": {k: self.outcomes.get(k, 0) for k in OUTCOME_ORDER},
+            "outcomes": {k: self.outcomes.get(k, 0) for k in OUTCOMES},
             "failure_reasons": dict(self.failure_reasons.most_common()),
             "rule_hits": dict(sorted(self.rule_hits.items())),
             "top_entities": [
@@ -70,7 +77,7 @@ class RunSummary:
         """The counts for this run's row in the ``runs`` table (timing columns added by the caller)."""
         return {
             "discovered": self.discovered,
-            **{k: self.outcomes.get(k, 0) for k in OUTCOME_ORDER},
+            **{k: self.outcomes.get(k, 0) for k in OUTCOMES},
             "report": self.to_markdown(),
         }
 

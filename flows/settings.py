@@ -1,31 +1,48 @@
-"""Every environment variable newsflow reads, read here and nowhere else.
+"""Every environment variable newsflow reads, read here and nowhere else, once per process.
+
+``Settings`` holds each setting's default and bounds, in one place: the CLI's option defaults, the
+flows' parameter defaults (a flow parameter left unset takes the setting) and the checks all come
+from it. A bad value is one line naming the variable and what it accepts (:class:`SettingsError`),
+reported before any server or worker starts.
 
 ``apply_prefect_defaults`` must run before prefect is imported: Prefect reads its settings at
 import time. It only fills in variables the user has not set.
 """
 
+import functools
+import importlib.util
 import os
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tasks.core.vocabulary import ENTITY_LABELS
 
 if TYPE_CHECKING:  # importing the pipeline loads spaCy and trafilatura: not for `newsflow --help`
-    from tasks.fetch import FetchOptions
+    from tasks.ner.tagger import TagOptions
     from tasks.pipeline import PipelineOptions
-    from tasks.tag import TagOptions
+    from tasks.sources.web.fetch import FetchOptions
 
-#: Prefect defaults we ship. The embedded server's first start on a fresh PREFECT_HOME runs
-#: migrations (~30 s here) and Prefect's 20 s default start-up timeout then fails the first run.
+#: How long to wait for a Prefect server's first start (migrations on a fresh PREFECT_HOME take
+#: ~30 s here; Prefect's own default of 20 s fails the first run).
+STARTUP_TIMEOUT_SECONDS = 180
+
+#: Prefect defaults we ship.
 PREFECT_DEFAULTS: dict[str, str] = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(STARTUP_TIMEOUT_SECONDS),
     "PREFECT_LOGGING_LEVEL": "INFO",
     # Keep the terminal readable: one "Finished in state Completed()" line per batch drowns the
     # progress lines (failures are still logged at WARNING and above).
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
 }
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; the message is one line naming the variable."""
 
 
 def default_prefect_home(env: Mapping[str, str] = os.environ) -> str:
@@ -44,96 +61,164 @@ def apply_prefect_defaults(env: MutableMapping[str, str] = os.environ) -> None:
         Path(env["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """newsflow's own settings, from ``NEWSFLOW_*`` variables."""
+def _env(name: str, accepts: str) -> Any:
+    """Field metadata: the variable a setting is read from, and what it accepts (for errors)."""
+    return {"env": name, "accepts": accepts}
 
-    out: str = "data"
+
+class Settings(BaseModel):
+    """newsflow's settings, with their defaults and bounds (pydantic checks every value)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    out: Annotated[str, Field(min_length=1, json_schema_extra=_env("NEWSFLOW_OUT", "a directory"))] = "data"
     #: Worker processes for extract/clean/tag; 0 means one per CPU core.
-    workers: int = 0
-    batch_size: int = 40
-    #: Articles buffered before a flush makes them visible (and safe from a crash); also bounds
-    #: the parent's memory, whatever the corpus size.
-    flush_rows: int = 500
-    #: Extra gazetteer files (os.pathsep-separated), added to the vendored reference data.
-    gazetteers: tuple[str, ...] = ()
-    #: The entity model: ``default`` (shipped), ``none`` (gazetteer and rules only), or an
-    #: installed spaCy pipeline by name or path (``en_core_web_md``, ``/models/my-ner``).
-    ner_model: str = "default"
+    workers: Annotated[
+        int, Field(ge=0, le=256, json_schema_extra=_env("NEWSFLOW_WORKERS", "0 (one per core) to 256"))
+    ] = 0
+    batch_size: Annotated[int, Field(ge=1, le=10_000, json_schema_extra=_env("NEWSFLOW_BATCH_SIZE", "1 to 10000"))] = 40
+    #: Inputs buffered before a flush makes them visible (and safe from a crash); also bounds the
+    #: parent's memory, whatever the corpus size.
+    flush_rows: Annotated[
+        int, Field(ge=1, le=1_000_000, json_schema_extra=_env("NEWSFLOW_FLUSH_ROWS", "1 to 1000000"))
+    ] = 500
+    #: ``compact`` rewrites a partition when one of its tables has at least this many files.
+    compact_min_files: Annotated[
+        int, Field(ge=1, le=100_000, json_schema_extra=_env("NEWSFLOW_COMPACT_MIN_FILES", "1 to 100000"))
+    ] = 2
+    #: Extra gazetteer files, added to the vendored reference data.
+    gazetteers: Annotated[
+        tuple[str, ...], Field(json_schema_extra=_env("NEWSFLOW_GAZETTEERS", f"files separated by {os.pathsep!r}"))
+    ] = ()
+    #: ``default`` (shipped), ``none`` (gazetteer and rules only), or an installed spaCy
+    #: pipeline by name or path (``en_core_web_md``, ``/models/my-ner``).
+    ner_model: Annotated[
+        str,
+        Field(
+            min_length=1,
+            json_schema_extra=_env("NEWSFLOW_NER_MODEL", "default, none, an installed spaCy package or a directory"),
+        ),
+    ] = "default"
     #: Extra label mappings for a custom model: ``POLITICIAN=PERSON,FAC=LOC``.
-    ner_labels: tuple[tuple[str, str], ...] = ()
+    ner_labels: Annotated[
+        tuple[tuple[str, str], ...],
+        Field(json_schema_extra=_env("NEWSFLOW_NER_LABELS", f"THEIRS=OURS,... with OURS one of {ENTITY_LABELS}")),
+    ] = ()
     #: A Prefect server to use; when unset, ``newsflow serve`` starts its own, and ``ingest``
     #: and ``compact`` the embedded one.
-    prefect_api_url: str | None = None
-    #: How long to wait for the embedded server (Prefect's own setting, which we default).
-    prefect_startup_timeout: float = float(PREFECT_DEFAULTS["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
+    prefect_api_url: Annotated[
+        str | None, Field(json_schema_extra=_env("PREFECT_API_URL", "an http(s) URL ending in /api"))
+    ] = None
+    prefect_startup_timeout: Annotated[
+        float,
+        Field(
+            gt=0,
+            json_schema_extra=_env("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "a number of seconds > 0"),
+        ),
+    ] = STARTUP_TIMEOUT_SECONDS
     #: Where ``newsflow serve``'s own server keeps its SQLite database and log.
-    server_home: str = ""
-    server_port: int = 4200
+    server_home: Annotated[str, Field(json_schema_extra=_env("NEWSFLOW_SERVER_HOME", "a directory"))] = ""
+    server_port: Annotated[
+        int, Field(ge=1, le=65535, json_schema_extra=_env("NEWSFLOW_SERVER_PORT", "a port, 1 to 65535"))
+    ] = 4200
     #: Fetching: private/loopback hosts are refused unless this is set (tests, intranets).
-    allow_private_hosts: bool = False
-    user_agent: str | None = None
-    fetch_timeout: float | None = None
-    fetch_retries: int | None = None
-    fetch_delay: float | None = None
-    fetch_concurrency: int | None = None
+    allow_private_hosts: Annotated[
+        bool, Field(json_schema_extra=_env("NEWSFLOW_ALLOW_PRIVATE_HOSTS", "1/0, true/false, yes/no, on/off"))
+    ] = False
+    user_agent: Annotated[
+        str | None, Field(min_length=1, json_schema_extra=_env("NEWSFLOW_USER_AGENT", "a user agent string"))
+    ] = None
+    fetch_timeout: Annotated[
+        float | None, Field(gt=0, le=3600, json_schema_extra=_env("NEWSFLOW_FETCH_TIMEOUT", "seconds, > 0"))
+    ] = None
+    fetch_retries: Annotated[
+        int | None, Field(ge=0, le=20, json_schema_extra=_env("NEWSFLOW_FETCH_RETRIES", "0 to 20"))
+    ] = None
+    fetch_delay: Annotated[
+        float | None, Field(ge=0, le=600, json_schema_extra=_env("NEWSFLOW_FETCH_DELAY", "seconds, >= 0"))
+    ] = None
+    fetch_concurrency: Annotated[
+        int | None, Field(ge=1, le=1024, json_schema_extra=_env("NEWSFLOW_FETCH_CONCURRENCY", "1 to 1024"))
+    ] = None
+
+    @field_validator("gazetteers", mode="before")
+    @classmethod
+    def _paths(cls, value: object) -> object:
+        return tuple(p for p in value.split(os.pathsep) if p) if isinstance(value, str) else value
+
+    @field_validator("ner_labels", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        """``"A=B,C=D"`` -> ``(("A", "B"), ("C", "D"))``; OURS must be one of our labels."""
+        if not isinstance(value, str):
+            return value
+        pairs = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            key, sep, target = (s.strip() for s in item.partition("="))
+            if not sep or not key or not target:
+                raise ValueError(f"expected LABEL=OURS, got {item!r}")
+            if target not in ENTITY_LABELS:
+                raise ValueError(f"{item!r}: {target} is not one of {', '.join(ENTITY_LABELS)}")
+            pairs.append((key, target))
+        return tuple(pairs)
+
+    @field_validator("ner_model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        """An entity model that can load: checked here, cheaply (spaCy is not imported), so a typo
+        fails before any server or worker starts."""
+        if value in ("default", "none") or (Path(value) / "config.cfg").is_file():  # a spaCy pipeline directory
+            return value
+        # find_spec imports a dotted name's parents: only plain package names are looked up.
+        if value.isidentifier() and importlib.util.find_spec(value) is not None:
+            return value
+        raise ValueError(f"{value!r} is neither an installed spaCy package nor a spaCy pipeline directory")
 
     @property
     def worker_count(self) -> int:
         """Workers to start: the setting, or the CPU count."""
         return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
 
+    def resolved_server_home(self, env: Mapping[str, str] = os.environ) -> Path:
+        """``newsflow serve``'s server directory: the setting, or ``~/.newsflow/server``."""
+        return Path(self.server_home or Path(env.get("HOME") or Path.home()) / ".newsflow" / "server")
+
+
+#: The defaults, for flow signatures and CLI help (never read from the environment).
+DEFAULTS = Settings()
+
+
+def env_name(field: str) -> str:
+    """The environment variable a setting is read from."""
+    extra = Settings.model_fields[field].json_schema_extra
+    assert isinstance(extra, dict)
+    return str(extra["env"])
+
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
-    """Settings from the environment; unset variables keep their defaults."""
-    defaults = Settings()
-    return Settings(
-        out=env.get("NEWSFLOW_OUT", defaults.out),
-        workers=int(env.get("NEWSFLOW_WORKERS", defaults.workers)),
-        batch_size=int(env.get("NEWSFLOW_BATCH_SIZE", defaults.batch_size)),
-        flush_rows=int(env.get("NEWSFLOW_FLUSH_ROWS", defaults.flush_rows)),
-        gazetteers=tuple(p for p in env.get("NEWSFLOW_GAZETTEERS", "").split(os.pathsep) if p),
-        ner_model=env.get("NEWSFLOW_NER_MODEL") or defaults.ner_model,
-        ner_labels=_pairs(env.get("NEWSFLOW_NER_LABELS", "")),
-        prefect_api_url=env.get("PREFECT_API_URL") or None,
-        prefect_startup_timeout=_float(env, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
-        or defaults.prefect_startup_timeout,
-        server_home=env.get("NEWSFLOW_SERVER_HOME")
-        or str(Path(env.get("HOME") or Path.home()) / ".newsflow" / "server"),
-        server_port=int(env.get("NEWSFLOW_SERVER_PORT", defaults.server_port)),
-        allow_private_hosts=env.get("NEWSFLOW_ALLOW_PRIVATE_HOSTS", "").lower() in ("1", "true", "yes"),
-        user_agent=env.get("NEWSFLOW_USER_AGENT") or None,
-        fetch_timeout=_float(env, "NEWSFLOW_FETCH_TIMEOUT"),
-        fetch_retries=_int(env, "NEWSFLOW_FETCH_RETRIES"),
-        fetch_delay=_float(env, "NEWSFLOW_FETCH_DELAY"),
-        fetch_concurrency=_int(env, "NEWSFLOW_FETCH_CONCURRENCY"),
-    )
+    """Settings from ``env``; unset or empty variables keep their defaults. Raises
+    :class:`SettingsError` (one line: the variable, its value, what it accepts) for a bad one."""
+    values = {name: env[env_name(name)] for name in Settings.model_fields if env.get(env_name(name), "").strip()}
+    try:
+        return Settings.model_validate({k: v.strip() for k, v in values.items()})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0])
+        extra = Settings.model_fields[field].json_schema_extra
+        assert isinstance(extra, dict)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{env_name(field)}={values[field]!r}: {message} (accepts {extra['accepts']})") from None
 
 
-def _pairs(value: str) -> tuple[tuple[str, str], ...]:
-    """``"A=B,C=D"`` -> ``(("A", "B"), ("C", "D"))``; a malformed item is an error."""
-    pairs = []
-    for item in filter(None, (part.strip() for part in value.split(","))):
-        key, sep, target = item.partition("=")
-        if not sep or not key.strip() or not target.strip():
-            raise ValueError(f"NEWSFLOW_NER_LABELS: expected LABEL=OURS, got {item!r}")
-        pairs.append((key.strip(), target.strip()))
-    return tuple(pairs)
-
-
-def _float(env: Mapping[str, str], key: str) -> float | None:
-    value = env.get(key)
-    return float(value) if value else None
-
-
-def _int(env: Mapping[str, str], key: str) -> int | None:
-    value = env.get(key)
-    return int(value) if value else None
+@functools.cache
+def current_settings() -> Settings:
+    """This process's settings, read from the environment once (CLI and flow share them)."""
+    return load_settings()
 
 
 def fetch_options(settings: Settings) -> "FetchOptions":
     """Fetch options: the defaults, overridden by whatever the settings set."""
-    from tasks.fetch import FetchOptions
+    from tasks.sources.web.fetch import FetchOptions
 
     base = FetchOptions()
     return FetchOptions(
@@ -160,9 +245,8 @@ def use_prefect_api(url: str, env: MutableMapping[str, str] = os.environ, ui: bo
 
 
 def tag_options(settings: Settings) -> "TagOptions":
-    """The tagger's options, from settings. Cheap to import, unlike the whole pipeline's: the CLI
-    checks them before it starts anything."""
-    from tasks.tag import TagOptions
+    """The tagger's options, from settings."""
+    from tasks.ner.tagger import TagOptions
 
     return TagOptions(extra_files=settings.gazetteers, model=settings.ner_model, labels=settings.ner_labels)
 

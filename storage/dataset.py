@@ -6,20 +6,28 @@ Layout under the root (``--out``)::
     entity_mentions/...  failures/...  inputs/...
     .newsflow/lock       writers serialise their commits on this file (flock)
     .newsflow/staging/   files being written; never inside a table directory
+    .newsflow/scratch/   one directory per running ingest (fetched pages, WARC records), removed
+                         when the run ends and, after a crash, by the next run
+    .newsflow/*.json     small state maps (file fingerprints, HTTP validators); not data
 
 A *flush* makes its files visible in ``COMMIT_ORDER``; the ``inputs`` file goes last and is the
 commit marker. Files of a flush without a marker are orphans of a crash: the next writer deletes
 them under the lock before doing anything else, then re-processes their inputs (the ledger never
 recorded them), so a kill -9 at any point loses nothing and duplicates nothing.
 
-Deduplication happens under the lock against everything committed so far, by any run: the index
-is refreshed from files committed since it last looked, so two runs writing at once cannot both
-add the same article.
+"Is it already there?" is answered here and only here: :meth:`Dataset.claim` before an input is
+processed (``unchanged``: an earlier run finished it; ``duplicate``: the same bytes earlier in this
+run), and :meth:`Dataset.commit` for the articles themselves (``duplicate``: same canonical URL or
+same text). Deduplication happens under the lock against everything committed so far, by any run:
+the index is refreshed from files committed since it last looked, so two runs writing at once
+cannot both add the same article.
 """
 
 import fcntl
 import json
 import os
+import shutil
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +42,10 @@ from storage.compact import CompactStats, compact
 from storage.compact import recover as recover_compactions
 from storage.parquet import part_files, write_atomic
 from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
-from tasks.models import Article, Failure, ItemResult, Mention
+from tasks.core.errors import EmptyExtraction
+from tasks.core.identity import canonical_url
+from tasks.core.records import Article, Failure, ItemResult, Mention
+from tasks.core.vocabulary import Outcome
 
 
 @dataclass
@@ -77,7 +88,9 @@ class Index:
 class CommitStats:
     """How the items of one commit were recorded."""
 
-    outcomes: dict[str, int]
+    outcomes: dict[Outcome, int]
+    #: Failure reasons of the items recorded as ``failed``, by count.
+    reasons: dict[str, int]
     files: tuple[Path, ...]
     articles: int
     mentions: int
@@ -91,7 +104,10 @@ class Dataset:
         self.root = Path(root)
         self.state_dir = self.root / ".newsflow"
         self.staging_dir = self.state_dir / "staging"
+        self.scratch_root = self.state_dir / "scratch"
         self.index = Index()
+        #: Input digests claimed by this run (see :meth:`claim`).
+        self._claimed: set[str] = set()
 
     # -- locking and recovery ------------------------------------------------------------------
 
@@ -111,8 +127,54 @@ class Dataset:
         with self.lock():
             recover_compactions(self.root)
             removed = self._remove_orphans()
+            self._remove_dead_scratch()
             self._refresh()
         return removed
+
+    # -- what is already there -------------------------------------------------------------------
+
+    def claim(self, digest: str, *, url: str | None = None) -> Outcome | None:
+        """Whether an input needs work: ``unchanged`` if an earlier run finished it (its digest is
+        in the ledger with a final outcome, or its page URL is already an article's), ``duplicate``
+        if this run already claimed the same digest, else None, and the digest is claimed now."""
+        canonical = canonical_url(url)
+        if digest in self.index.done_digests or (canonical is not None and canonical in self.index.article_urls):
+            return "unchanged"
+        if digest in self._claimed:
+            return "duplicate"
+        self._claimed.add(digest)
+        return None
+
+    # -- scratch space for a run -----------------------------------------------------------------
+
+    @contextmanager
+    def scratch(self, run_id: str) -> Iterator[Path]:
+        """A directory of this run's own (fetched pages, WARC records), removed when the block
+        ends. It is locked while in use, so a later run removes it only if this one died."""
+        path = self.scratch_root / run_id
+        path.mkdir(parents=True, exist_ok=True)
+        with open(self.scratch_root / f"{run_id}.lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield path
+            finally:
+                shutil.rmtree(path, ignore_errors=True)
+                (self.scratch_root / f"{run_id}.lock").unlink(missing_ok=True)
+
+    def _remove_dead_scratch(self) -> None:
+        if not self.scratch_root.is_dir():
+            return
+        for entry in self.scratch_root.iterdir():
+            if entry.suffix == ".lock" or not entry.is_dir():
+                continue
+            lock = self.scratch_root / f"{entry.name}.lock"
+            with open(lock, "a+b") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a running ingest's
+                shutil.rmtree(entry, ignore_errors=True)
+            lock.unlink(missing_ok=True)
 
     def compact(self, *, only_if_files_above: int = 1) -> CompactStats:
         """Merge small files and drop duplicate rows, partition by partition (see storage.compact)."""
@@ -181,8 +243,12 @@ class Dataset:
             for name in ("inputs", "articles", "failures"):
                 self.index.absorb(name, tables[name])
             self.index.seen_files.update(written)
+        reasons = Counter(
+            item.failure.reason for item in items if item.failure is not None and worker_outcome(item) == "failed"
+        )
         return CommitStats(
             outcomes=outcomes,
+            reasons=dict(reasons),
             files=tuple(written),
             articles=tables["articles"].num_rows,
             mentions=tables["entity_mentions"].num_rows,
@@ -217,9 +283,9 @@ class Dataset:
 
     def _build_tables(
         self, items: Sequence[ItemResult], *, run_id: str, now: datetime
-    ) -> tuple[dict[str, pa.Table], dict[str, int]]:
+    ) -> tuple[dict[str, pa.Table], dict[Outcome, int]]:
         stamp = {"run_id": run_id, "ingested_at": now}
-        outcomes: dict[str, int] = {}
+        outcomes: dict[Outcome, int] = {}
         index = self.index
         # What this commit adds; the index itself is updated only once the files are in place.
         # (Copying the index instead would cost O(dataset) on every flush.)
@@ -234,7 +300,7 @@ class Dataset:
             name: [] for name in ("source_uri", "input_digest", "outcome", "article_id", "reason", "retryable")
         }
         for item in items:
-            outcome, reason, retryable, article_id = item.outcome, None, False, None
+            outcome, reason, retryable, article_id = worker_outcome(item), None, False, None
             on_record = False
             if item.article is not None:
                 article_id = item.article.article_id
@@ -275,6 +341,16 @@ class Dataset:
             "inputs": _table("inputs", [None] * len(ledger["outcome"]), stamp, **ledger),
         }
         return tables, outcomes
+
+
+def worker_outcome(item: ItemResult) -> Outcome:
+    """What a worker's result is, before deduplication against the dataset (which may make an
+    ``ingested`` article a ``duplicate``)."""
+    if item.article is not None:
+        return "ingested"
+    if item.failure is not None and item.failure.reason == EmptyExtraction.reason:
+        return "empty"
+    return "failed"
 
 
 def _table(table_name: str, records: Sequence[object], stamp: dict[str, Any], **columns: list[Any]) -> pa.Table:

@@ -122,6 +122,3 @@ COMPACTED: tuple[str, ...] = (*COMMIT_ORDER, "runs")
 
 #: Columns every writer stamps on every row of a flush, whatever the table.
 STAMP_COLUMNS: tuple[str, ...] = ("ingested_at", "run_id")
-
-#: Outcomes recorded in ``inputs.outcome``.
-OUTCOMES: tuple[str, ...] = ("ingested", "duplicate", "empty", "failed")

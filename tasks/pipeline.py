@@ -9,15 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from tasks.clean import clean
-from tasks.dates import parse_datetime
-from tasks.dedupe import article_id, canonical_url, content_hash
-from tasks.errors import EmptyExtraction, NewsflowError
-from tasks.extract import ExtractOptions, extract_html
-from tasks.language import detect_language
-from tasks.load import LoadOptions, load
-from tasks.models import Article, BatchResult, Extracted, InputRef, ItemResult, RawDocument, failed
-from tasks.tag import TagOptions, get_tagger
+from tasks.core.errors import EmptyExtraction, InternalError, NewsflowError
+from tasks.core.identity import article_id, canonical_url, content_hash
+from tasks.core.records import Article, BatchResult, Extracted, InputRef, ItemResult, RawDocument, failed
+from tasks.core.vocabulary import Stage
+from tasks.ner.tagger import TagOptions, get_tagger
+from tasks.sources.load import LoadOptions, load
+from tasks.text.clean import clean
+from tasks.text.dates import parse_datetime
+from tasks.text.extract import ExtractOptions, extract_html
+from tasks.text.language import detect_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ def process_one(
 ) -> ItemResult:
     """One input to an :class:`ItemResult`; ``timings`` accumulates seconds per stage.
     ``tag=False`` stops before tagging (``process_batch`` tags a whole batch at once)."""
-    stage = "load"
+    stage: Stage = "load"
     clock = time.perf_counter()
 
     def lap(name: str) -> None:
@@ -129,11 +130,10 @@ def process_one(
         return ItemResult(ref=ref, article=article, mentions=mentions, rule_hits=cleaned.rule_hits)
     except NewsflowError as exc:
         lap(stage)
-        stage = exc.stage if exc.stage != "unknown" else stage
-        return failed(ref, stage=stage, reason=exc.reason, detail=exc.detail, retryable=exc.retryable)
+        return failed(ref, exc, stage=stage)
     except Exception as exc:  # a bug or a hostile input: record it, keep the batch going
         lap(stage)
-        return failed(ref, stage=stage, reason="internal_error", detail=f"{type(exc).__name__}: {exc}", retryable=False)
+        return failed(ref, InternalError.wrap(exc, stage=stage), stage=stage)
 
 
 def _extract(raw: RawDocument, now: datetime, options: ExtractOptions) -> Extracted:

@@ -1,22 +1,31 @@
-"""Shared fixtures. Flow tests request ``prefect_server``; unit tests never start Prefect."""
+"""Shared fixtures, and the rules of the fast tier.
 
+Tiers (markers): ``flow`` tests run against a real Prefect server (one per session, started on
+first request); ``slow`` tests start servers, spawn processes or wait on real time. Everything else
+is the fast tier (``make test-fast``): no Prefect, no subprocess, no sleeping; the fixture below
+fails a fast test that breaks one of those rules, naming the marker it needs.
+"""
+
+import asyncio
+import multiprocessing.process
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples" / "articles"
-SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
-#: The installed console script, as users run it.
-NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
+from tests.support import SHARED_SAMPLES
 
 # Before anything imports prefect: offline, no telemetry, a private PREFECT_HOME for the suite.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+
+#: Sleeps up to this long are yields, not waits (thread hand-offs in libraries).
+_TINY_SLEEP = 0.01
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +35,10 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
+    from flows.settings import STARTUP_TIMEOUT_SECONDS
+
     # The harness ignores PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (hard-coded 30 s).
-    with prefect_test_harness(server_startup_timeout=180):
+    with prefect_test_harness(server_startup_timeout=STARTUP_TIMEOUT_SECONDS):
         yield str(PREFECT_API_URL.value())
 
 
@@ -39,8 +50,35 @@ def samples() -> list[Path]:
     return sorted(SHARED_SAMPLES.glob("*.txt"))
 
 
-def run_newsflow(args: list[str], env: Mapping[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the console script from the project root with ``env``; a non-zero exit fails the test."""
-    proc = subprocess.run([NEWSFLOW, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
+def _refuse(what: str) -> Any:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a fast-tier test {what}: mark it @pytest.mark.slow (or flow)")
+
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_rules(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    if request.node.get_closest_marker("slow") or request.node.get_closest_marker("flow"):
+        yield
+        return
+    real_sleep, real_async_sleep = time.sleep, asyncio.sleep
+
+    def sleep(seconds: float) -> None:
+        if seconds > _TINY_SLEEP:
+            _refuse(f"sleeps {seconds} s")()
+        real_sleep(seconds)
+
+    async def async_sleep(seconds: float, result: object = None) -> object:
+        if seconds > _TINY_SLEEP:
+            _refuse(f"sleeps {seconds} s")()
+        return await real_async_sleep(seconds, result)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", _refuse("starts a subprocess"))
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", _refuse("starts a process"))
+    monkeypatch.setattr(time, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", async_sleep)
+    had_prefect = "prefect" in sys.modules
+    yield
+    if not had_prefect and "prefect" in sys.modules:
+        _refuse("imports prefect")()

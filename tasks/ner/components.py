@@ -7,7 +7,7 @@ almost nothing (measurements in tasks/ner/model/README.md). This component, last
 pipeline, reads the tags and sets ``doc.ents``, so the rest of newsflow (and anyone loading the
 model with spaCy) sees ordinary entities.
 
-Importing this module registers the factory; ``tasks.tag`` does so before loading any model.
+Importing this module registers the factory; ``tasks.ner.tagger`` does so before loading any model.
 """
 
 from collections.abc import Iterable

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from tasks.models import Mention
+from tasks.core.records import Mention
 from tasks.ner.gazetteer import Entry, ascii_fold, name_id
 
 #: A capitalised name word in any script's letters: "McAdoo" and "Mościcki" are not cut short.

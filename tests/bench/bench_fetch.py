@@ -13,8 +13,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from tasks.fetch import Fetched, Fetcher, FetchOptions
-from tests.loopback import Site
+from tasks.sources.web.fetch import Fetched, Fetcher, FetchOptions
+from tests.support.loopback import Site
 
 
 def measure(sites: list[Site], pages_per_site: int, options: FetchOptions) -> tuple[float, int]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 import trafilatura
 
-from tests.corpus import write_corpus
+from tests.support.corpus import write_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,7 @@ import psutil
 import pytest
 
 from flows.server import EMBEDDED_ENV, embedded_command
-from tests.conftest import EXAMPLES, run_newsflow
-from tests.storage.test_dataset import counts
+from tests.support import EXAMPLES, counts, run_newsflow
 
 pytestmark = pytest.mark.flow
 
@@ -24,7 +23,7 @@ def test_the_command_and_environment_are_prefects_own(monkeypatch: pytest.Monkey
     def record(args: list[str], env: dict[str, str], **kwargs: object) -> None:
         seen.update(args=args, env=env)
 
-    monkeypatch.setattr(prefect_server.subprocess, "Popen", record)
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", record)  # type: ignore[attr-defined]
     prefect_server.SubprocessASGIServer(port=8123)._run_uvicorn_command()
     assert embedded_command(8123) == seen["args"]
     assert EMBEDDED_ENV.items() <= seen["env"].items()

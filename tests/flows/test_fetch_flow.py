@@ -6,13 +6,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from storage.query import table_glob
-from tests.conftest import run_newsflow
-from tests.loopback import Site
-from tests.storage.test_dataset import counts
+from tests.support import counts, query, run_newsflow
+from tests.support.loopback import Site
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
 
@@ -41,18 +39,14 @@ def test_feed_of_a_misbehaving_site(prefect_server: str, site: Site, tmp_path: P
     out = tmp_path / "dataset"
     run(["ingest", site.url("/feed.xml"), "--out", str(out)], prefect_server)
 
-    articles = dict(
-        duckdb.sql(f"SELECT url, count(*) FROM read_parquet('{table_glob(out, 'articles')}') GROUP BY ALL").fetchall()
-    )
+    articles = dict(query(f"SELECT url, count(*) FROM read_parquet('{table_glob(out, 'articles')}') GROUP BY ALL"))
     recoverable = [f"/a/ok-{i}.html" for i in range(site.ok_pages)] + [
         "/a/flaky-503.html",
         "/a/rate-429.html",
         "/a/reset.html",
     ]
     assert articles == {site.url(p): 1 for p in recoverable}
-    failures = dict(
-        duckdb.sql(f"SELECT source_uri, reason FROM read_parquet('{table_glob(out, 'failures')}')").fetchall()
-    )
+    failures = dict(query(f"SELECT source_uri, reason FROM read_parquet('{table_glob(out, 'failures')}')"))
     assert failures == {
         site.url("/a/stall.html"): "timeout",
         site.url("/a/missing.html"): "http_404",
@@ -61,9 +55,7 @@ def test_feed_of_a_misbehaving_site(prefect_server: str, site: Site, tmp_path: P
         site.url("/a/challenge.html"): "challenge_page",
         site.url("/private/secret.html"): "robots_disallowed",
     }
-    dates = duckdb.sql(
-        f"SELECT DISTINCT date_source, published_at FROM read_parquet('{table_glob(out, 'articles')}')"
-    ).fetchall()
+    dates = query(f"SELECT DISTINCT date_source, published_at FROM read_parquet('{table_glob(out, 'articles')}')")
     assert [(d, str(t)) for d, t in dates] == [("feed", "2025-02-17 02:44:00+00:00")]
 
     before, hits = counts(out), dict(site.hits)
@@ -87,8 +79,8 @@ def test_a_url_that_always_fails_never_breaks_later_runs(prefect_server: str, si
     site.news.append("/a/ok-1.html")  # published after the first two polls
     log = run(["ingest", site.url("/news.xml"), "--out", str(out)], prefect_server)
     assert "ingested 1" in log
-    failures = duckdb.sql(f"SELECT source_uri, reason FROM read_parquet('{table_glob(out, 'failures')}')").fetchall()
+    failures = query(f"SELECT source_uri, reason FROM read_parquet('{table_glob(out, 'failures')}')")
     assert failures == [(site.url("/always-503"), "http_503_exhausted")]  # on record once
-    urls = duckdb.sql(f"SELECT url FROM read_parquet('{table_glob(out, 'articles')}') ORDER BY url").fetchall()
+    urls = query(f"SELECT url FROM read_parquet('{table_glob(out, 'articles')}') ORDER BY url")
     assert urls == [(site.url("/a/ok-0.html"),), (site.url("/a/ok-1.html"),)]
     assert site.hits["/always-503"] == 3 * 3  # retried by every run (3 attempts each), never given up

@@ -6,14 +6,12 @@ import subprocess
 import time
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from storage.query import table_glob
-from tests.conftest import EXAMPLES, NEWSFLOW, ROOT
-from tests.corpus import write_corpus
-from tests.storage.test_dataset import counts
+from tests.support import EXAMPLES, NEWSFLOW, ROOT, counts, query
+from tests.support.corpus import write_corpus
 
 pytestmark = pytest.mark.flow
 
@@ -21,7 +19,7 @@ pytestmark = pytest.mark.flow
 def newsflow(args: list[str], api_url: str, **kwargs: object) -> subprocess.Popen[str]:
     """The real console script, talking to the test server instead of an embedded one."""
     env = {**os.environ, "PREFECT_API_URL": api_url}
-    return subprocess.Popen(
+    return subprocess.Popen(  # type: ignore[no-any-return]
         [NEWSFLOW, *args],
         cwd=ROOT,
         env=env,
@@ -111,18 +109,16 @@ def test_kill_9_mid_run_leaves_readable_files_and_the_next_run_completes(prefect
     log = run_ok(args, prefect_server)
     assert not list(staging.glob("*.tmp"))  # the next writer clears what the killed one left
     assert f"unchanged {recorded}," in log  # no re-work for what was committed before the kill
-    ids = duckdb.sql(
-        f"SELECT article_id, count(*) AS n FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL"
-    ).fetchall()
+    ids = query(f"SELECT article_id, count(*) AS n FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL")
     assert len(ids) == len(pages) and all(n == 1 for _, n in ids)
-    digests = duckdb.sql(
+    digests = query(
         f"SELECT input_digest, count(*) FROM read_parquet('{table_glob(out_dir, 'inputs')}') "
         "GROUP BY ALL HAVING count(*) > 1"
-    ).fetchall()
+    )
     assert digests == []
-    mentions = duckdb.sql(
+    mentions = query(
         f"SELECT count(DISTINCT article_id) FROM read_parquet('{table_glob(out_dir, 'entity_mentions')}')"
-    ).fetchall()[0][0]
+    )[0][0]
     assert mentions == len(pages)
 
 
@@ -154,22 +150,16 @@ def test_two_concurrent_runs_on_overlapping_input_write_each_article_once(prefec
     ]
     logs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], logs
-    ids = duckdb.sql(
-        f"SELECT article_id, count(*) FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL"
-    ).fetchall()
+    ids = query(f"SELECT article_id, count(*) FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL")
     assert len(ids) == 90 and all(n == 1 for _, n in ids)
-    mentions = duckdb.sql(
+    mentions = query(
         f"SELECT article_id, start, count(*) FROM read_parquet('{table_glob(out_dir, 'entity_mentions')}')"
         " GROUP BY ALL HAVING count(*) > 1"
-    ).fetchall()
+    )
     assert mentions == []
-    outcomes = duckdb.sql(
-        f"SELECT outcome, count(*) FROM read_parquet('{table_glob(out_dir, 'inputs')}') GROUP BY ALL"
-    ).fetchall()
+    outcomes = query(f"SELECT outcome, count(*) FROM read_parquet('{table_glob(out_dir, 'inputs')}') GROUP BY ALL")
     # The 30 shared pages: a duplicate when both runs processed one at once, unchanged (skipped,
     # no ledger row) when the other run had already committed it before this one looked.
     assert dict(outcomes)["ingested"] == 90 and set(dict(outcomes)) <= {"ingested", "duplicate"}
-    spans = duckdb.sql(
-        f"SELECT max(started_at) < min(finished_at) FROM read_parquet('{table_glob(out_dir, 'runs')}')"
-    ).fetchall()
+    spans = query(f"SELECT max(started_at) < min(finished_at) FROM read_parquet('{table_glob(out_dir, 'runs')}')")
     assert spans == [(True,)]  # the two runs really overlapped in time

@@ -3,15 +3,20 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-import prefect  # noqa: F401  (loaded in the parent on purpose: workers must still not have it)
+import pytest
 
 from flows.pool import WorkerPool
-from tasks.discover import discover
+from storage.dataset import worker_outcome
 from tasks.pipeline import PipelineOptions
-from tests.flows.worker_probes import POISON, prefect_loaded, process_or_die
+from tasks.sources.discover import discover
+from tests.support.worker_probes import POISON, prefect_loaded, process_or_die
+
+pytestmark = pytest.mark.slow  # spawns worker processes
 
 
 def test_workers_do_not_import_prefect() -> None:
+    import prefect  # noqa: F401  (loaded in the parent on purpose: workers must still not have it)
+
     with WorkerPool(1, PipelineOptions()) as pool:
         executor, _ = pool._current()
         assert executor.submit(prefect_loaded).result(timeout=120) is False
@@ -26,9 +31,10 @@ def test_an_input_that_kills_its_worker_is_isolated(tmp_path: Path) -> None:
         result = pool.run(refs, datetime.now(UTC))
         again = pool.run(refs[:2], datetime.now(UTC))  # the pool was rebuilt and still works
     outcomes = {
-        Path(item.ref.path).name: (item.outcome, item.failure.reason if item.failure else None) for item in result.items
+        Path(item.ref.path).name: (worker_outcome(item), item.failure.reason if item.failure else None)
+        for item in result.items
     }
     assert [Path(item.ref.path).name for item in result.items] == [Path(r.path).name for r in refs]  # order kept
     assert outcomes.pop(POISON) == ("failed", "worker_crash")
     assert set(outcomes.values()) == {("ingested", None)} and len(outcomes) == 6
-    assert [item.outcome for item in again.items] == ["ingested", "ingested"]
+    assert [worker_outcome(item) for item in again.items] == ["ingested", "ingested"]

@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import EXAMPLES, NEWSFLOW, ROOT
-from tests.storage.test_dataset import counts
+from tests.support import EXAMPLES, NEWSFLOW, ROOT, counts
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
 

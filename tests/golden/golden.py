@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.discover import discover
 from tasks.pipeline import PipelineOptions, process_one
+from tasks.sources.discover import discover
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"

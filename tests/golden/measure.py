@@ -8,16 +8,17 @@ Flat ``.txt`` inputs are already text: trafilatura has nothing to extract from t
 """
 
 from dataclasses import replace
+from typing import Any
 
 import trafilatura
 
-from tasks.extract import ExtractOptions
-from tasks.load import decode
 from tasks.pipeline import PipelineOptions
+from tasks.sources.load import decode
+from tasks.text.extract import ExtractOptions
 from tests.golden.golden import f1_score, load_cases, run_newsflow, shingle_match
 
 
-def bare(path_text: str, is_html: bool, **kwargs: bool) -> str:
+def bare(path_text: str, is_html: bool, **kwargs: Any) -> str:
     if not is_html:
         return path_text
     return trafilatura.extract(path_text, **kwargs) or ""

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 import trafilatura
 
-from tasks.load import decode
+from tasks.sources.load import decode
 from tests.golden.golden import Case, expected_path, load_cases, run_newsflow, shingle_match
 
 CASES = load_cases()

@@ -9,11 +9,12 @@ import duckdb
 import pytest
 
 import storage.compact
+import storage.exchange
 from storage.dataset import Dataset
 from storage.parquet import write_atomic
 from storage.query import table_glob
-from tests.storage.factories import article_item, failure_item
-from tests.storage.test_dataset import counts
+from tests.support import counts, query
+from tests.support.records import article_item, failure_item
 
 DAY = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -59,10 +60,10 @@ def test_compaction_drops_duplicate_article_ids_and_their_mentions(tmp_path: Pat
     assert counts(tmp_path)["articles"][0] == 12
     stats = Dataset(tmp_path).compact()
     assert stats.rows_before["articles"] - stats.rows_after["articles"] == 4
-    ids = duckdb.sql(
+    ids = query(
         f"SELECT article_id, count(*) FROM read_parquet('{table_glob(tmp_path, 'articles')}') "
         "GROUP BY ALL HAVING count(*) > 1"
-    ).fetchall()
+    )
     assert ids == [] and counts(tmp_path)["articles"][0] == 8
     assert counts(tmp_path)["entity_mentions"][0] == 8
 
@@ -100,7 +101,7 @@ def test_reader_during_compaction_never_sees_duplicates_or_missing_rows(tmp_path
 def test_compaction_killed_after_journal_is_finished_by_the_next_writer(tmp_path: Path, monkeypatch) -> None:
     build(tmp_path, days=1, flushes=4, per_flush=3)
     before = counts(tmp_path)
-    real = storage.compact.replace_dir
+    real = storage.exchange.replace_dir
     calls = {"n": 0}
 
     def crash_after_first(new: Path, target: Path) -> None:

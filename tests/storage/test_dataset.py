@@ -4,31 +4,16 @@ import multiprocessing
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-import polars as pl
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+import pytest
 
 from storage.dataset import Dataset
 from storage.query import table_glob
-from storage.schema import ARTICLES, TABLES
-from tests.storage.factories import article_item, failure_item
+from storage.schema import ARTICLES
+from tests.support import counts, query
+from tests.support.records import article_item, failure_item
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-def counts(root: Path) -> dict[str, tuple[int, int, int]]:
-    """Rows per table as DuckDB, Polars and pyarrow see them."""
-    out = {}
-    for table in TABLES:
-        if not (root / table).exists():
-            continue
-        glob = table_glob(root, table)
-        n_duck = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=true)").fetchall()[0][0]
-        n_polars = pl.scan_parquet(glob, hive_partitioning=True).select(pl.len()).collect().item()
-        n_arrow = ds.dataset(root / table, format="parquet", partitioning="hive").count_rows()
-        out[table] = (n_duck, n_polars, n_arrow)
-    return out
 
 
 def test_commit_writes_partitioned_zstd_files_all_readers_agree(tmp_path: Path) -> None:
@@ -48,10 +33,10 @@ def test_commit_writes_partitioned_zstd_files_all_readers_agree(tmp_path: Path) 
     meta = pq.ParquetFile(path).metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
     assert pq.read_schema(path).names == ARTICLES.names  # partition column only in the path
-    row = duckdb.sql(
+    row = query(
         f"SELECT ingest_date, run_id, ingested_at FROM read_parquet('{table_glob(tmp_path, 'articles')}', "
         "hive_partitioning=true) LIMIT 1"
-    ).fetchall()[0]
+    )[0]
     assert str(row[0]) == "2026-01-02" and row[1] == "r1" and row[2] == NOW
 
 
@@ -112,6 +97,7 @@ def _commit_in_process(root: str, names: list[str], run: str) -> None:
         dataset.commit([article_item(name)], run_id=run, flush_id=f"{run}-{i}", now=NOW)
 
 
+@pytest.mark.slow
 def test_two_processes_committing_overlapping_items_write_each_once(tmp_path: Path) -> None:
     names = [f"n{i}" for i in range(40)]
     ctx = multiprocessing.get_context("spawn")
@@ -121,7 +107,7 @@ def test_two_processes_committing_overlapping_items_write_each_once(tmp_path: Pa
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    ids = duckdb.sql(f"SELECT article_id FROM read_parquet('{table_glob(tmp_path, 'articles')}')").fetchall()
+    ids = query(f"SELECT article_id FROM read_parquet('{table_glob(tmp_path, 'articles')}')")
     assert sorted(i for (i,) in ids) == sorted(f"id-{n}" for n in names)
 
 

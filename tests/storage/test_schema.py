@@ -4,8 +4,8 @@ import dataclasses
 import re
 
 from storage.schema import ARTICLES, ENTITY_MENTIONS, FAILURES, STAMP_COLUMNS, TABLES
-from tasks.models import Article, Failure, Mention
-from tests.conftest import ROOT
+from tasks.core.records import Article, Failure, Mention
+from tests.support import ROOT
 
 
 def _fields(cls: type) -> set[str]:

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 import tasks.pipeline
-from tasks.discover import discover
-from tasks.models import InputRef
+from storage.dataset import worker_outcome
+from tasks.core.records import InputRef
 from tasks.pipeline import PipelineOptions, process_batch
+from tasks.sources.discover import discover
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -49,7 +50,7 @@ def _words(paragraphs: tuple[str, ...]) -> int:
 
 
 def _normalised_sha(text: str) -> str:
-    # An oracle independent of tasks.clean.normalise, valid for ASCII text.
+    # An oracle independent of tasks.text.clean.normalise, valid for ASCII text.
     return hashlib.sha256(" ".join(re.findall(r"[^\W_]+", text.casefold())).encode()).hexdigest()
 
 
@@ -71,7 +72,7 @@ def test_batch_outcomes_in_input_order(batch_dir: Path) -> None:
     assert [Path(r.path).name for r in refs] == ["a_good.html", "b_good.txt", "c_binary.html", "d_empty.html"]
     result = process_batch(refs, PipelineOptions(), NOW)
     assert [item.ref for item in result.items] == refs
-    assert [item.outcome for item in result.items] == ["ingested", "ingested", "failed", "empty"]
+    assert [worker_outcome(item) for item in result.items] == ["ingested", "ingested", "failed", "empty"]
     # Input order is the caller's order, not a sorted one.
     reversed_result = process_batch(refs[::-1], PipelineOptions(), NOW)
     assert [Path(item.ref.path).name for item in reversed_result.items] == [
@@ -80,7 +81,7 @@ def test_batch_outcomes_in_input_order(batch_dir: Path) -> None:
         "b_good.txt",
         "a_good.html",
     ]
-    assert [item.outcome for item in reversed_result.items] == ["empty", "failed", "ingested", "ingested"]
+    assert [worker_outcome(item) for item in reversed_result.items] == ["empty", "failed", "ingested", "ingested"]
     assert {"load", "extract", "clean", "tag"} <= set(result.timings)
 
 
@@ -151,7 +152,7 @@ def test_unexpected_exception_is_an_internal_error_at_its_stage(
 
     monkeypatch.setattr(tasks.pipeline, "extract_html", boom)
     items = process_batch(_refs(batch_dir), PipelineOptions(), NOW).items
-    assert [item.outcome for item in items] == ["failed", "ingested", "failed", "failed"]
+    assert [worker_outcome(item) for item in items] == ["failed", "ingested", "failed", "failed"]
     for item in (items[0], items[3]):
         assert item.failure is not None
         assert (item.failure.stage, item.failure.reason) == ("extract", "internal_error")
@@ -164,7 +165,7 @@ def test_unexpected_exception_is_an_internal_error_at_its_stage(
 def test_a_batch_is_tagged_as_each_article_alone_and_a_tagging_failure_stays_with_its_input(
     batch_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tasks.tag import Tagger, get_tagger
+    from tasks.ner.tagger import Tagger, get_tagger
 
     refs = _refs(batch_dir)
     together = process_batch(refs, PipelineOptions(), NOW).items
@@ -186,7 +187,7 @@ def test_a_batch_is_tagged_as_each_article_alone_and_a_tagging_failure_stays_wit
     monkeypatch.setattr(Tagger, "tag", choke_on_the_missile_story)
     monkeypatch.setattr(Tagger, "tag_many", choke)
     items = process_batch(refs, PipelineOptions(), NOW).items
-    assert [item.outcome for item in items] == ["ingested", "failed", "failed", "empty"]
+    assert [worker_outcome(item) for item in items] == ["ingested", "failed", "failed", "empty"]
     assert items[0].mentions == together[0].mentions
     assert items[1].failure is not None and (items[1].failure.stage, items[1].failure.reason) == (
         "tag",

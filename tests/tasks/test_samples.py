@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.discover import discover
-from tasks.models import ItemResult
+from tasks.core.records import ItemResult
 from tasks.pipeline import PipelineOptions, process_one
+from tasks.sources.discover import discover
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 NOISE = ("LEAVE A REPLY", "Please enter your comment!", "CIC PRESS TEAM", "Loading", "- Category:Other", "Trackback")

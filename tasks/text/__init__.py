@@ -1,0 +1,1 @@
+"""From a loaded document to clean text and metadata: extraction, dates, cleanup, language."""

@@ -1,0 +1,369 @@
+"""Cleanup after extraction: small named rules, each a pure function that counts its hits.
+
+trafilatura drops chrome that lives in the page structure; what sits inside the article
+container, or in text that was flattened before we got it, survives: title echoes, counters,
+"LEAVE A REPLY" forms, credit lines, a body printed twice. Each rule below removes one such
+thing from a list of paragraphs. Rules never drop information silently: credit lines become
+``authors``/``editors`` and the lines themselves are kept in ``CleanResult.credits`` (the
+``byline_raw`` column).
+
+Rules run in ``RULES`` order; ``clean`` returns per-rule hit counts so a regression shows up in
+the run summary.
+"""
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import ftfy
+import ftfy.badness
+
+from tasks.core.identity import normalise
+from tasks.core.vocabulary import InputKind
+
+# ---------------------------------------------------------------------------------------------
+# State threaded through the rules
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The text under cleanup, as paragraphs, plus what rules moved out of it."""
+
+    paragraphs: tuple[str, ...]
+    title: str | None
+    kind: InputKind
+    authors: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
+    credits: tuple[str, ...] = ()
+    #: Raw date strings found in removed chrome lines (e.g. ``17/2 20:44``), for date parsing.
+    date_hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CleanResult:
+    """Cleaned text and metadata moved out of the body, with hits per rule."""
+
+    text: str
+    title: str | None
+    authors: tuple[str, ...]
+    editors: tuple[str, ...]
+    credits: tuple[str, ...]
+    date_hints: tuple[str, ...]
+    rule_hits: dict[str, int] = field(default_factory=dict)
+
+
+Rule = Callable[[Draft], tuple[Draft, int]]
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+_WS = re.compile(r"\s+")
+_MARKERS = "▼▲►▶•·»«|"
+
+
+@functools.lru_cache(maxsize=4096)  # rules compare the same paragraphs several times
+def _strip_marker(line: str) -> str:
+    return line.lstrip(_MARKERS + " \t").strip()
+
+
+def _is_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 8 and all(c.isupper() for c in letters)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+
+
+# The trace of UTF-8 read as Latin-1/cp1252: a lead-byte character (Â, Ã, â, ì, ...) followed by a
+# continuation-byte character. Cheap to test; ftfy's own check runs only where it matches.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
+
+
+def mojibake(draft: Draft) -> tuple[Draft, int]:
+    """Repair UTF-8 text that was decoded with the wrong code page (``Seoulâ€™s`` -> ``Seoul’s``).
+
+    ftfy's ``fix_encoding`` only undoes mis-decoding (quotes and dashes stay as written), and it
+    runs only on paragraphs its cheap badness check flags.
+    """
+    fixed = []
+    hits = 0
+    for paragraph in draft.paragraphs:
+        if _MOJIBAKE_HINT.search(paragraph) and ftfy.badness.is_bad(paragraph):
+            repaired = ftfy.fix_encoding(paragraph)
+            hits += repaired != paragraph
+            paragraph = repaired
+        fixed.append(paragraph)
+    bad_title = draft.title and _MOJIBAKE_HINT.search(draft.title) and ftfy.badness.is_bad(draft.title)
+    title = ftfy.fix_encoding(draft.title) if bad_title and draft.title else draft.title
+    return replace(draft, paragraphs=tuple(fixed), title=title), hits
+
+
+_CHROME = re.compile(
+    r"""^(?:
+        loading(?:\.\.\.|…)?|search|menu|home|skip\ to\ (?:main\ )?content|advertisement|sponsored|
+        share(?:\ this(?:\ article|\ story)?)?|print|email|tweet|subscribe|sign\ in|log\ in|sign\ up|
+        read\ more|related(?:\ articles|\ stories)?|most\ read|trending|top\ stories|
+        (?:-\s*)?category\s*:.*|(?:-\s*)?tags?\s*:.*|
+        (?:-\s*)?comments?\s*\(\d+\)|(?:-\s*)?trackbacks?\s*\(\d+\)|\d+\s+comments?|
+        (?:copyright\s+)?©.*|all\ rights\ reserved\.?|
+        follow\ us\ on\ .{0,100}|(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the)\ .{0,40}newsletters?.{0,80}|
+        (?:read|see)\ (?:more|also)\s*:.{0,150}|
+        (?:this\ (?:web)?site|we)\ uses?\ cookies.*|accept(?:\ all)?(?:\ cookies)?|cookie\ settings
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_DATE_LINE = re.compile(r"^-?\s*(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?:\s+\d{1,2}:\d{2})?)\s*$")
+
+
+def page_chrome(draft: Draft) -> tuple[Draft, int]:
+    """Drop navigation, search, category, counter and share lines; keep bare date lines as hints."""
+    kept: list[str] = []
+    hints = list(draft.date_hints)
+    for line in draft.paragraphs:
+        bare = _strip_marker(line) if line[:1] in _MARKERS else line
+        if _CHROME.match(bare):
+            continue
+        date = _DATE_LINE.match(line)
+        if date:
+            hints.append(date.group(1))
+            continue
+        kept.append(line)
+    return replace(draft, paragraphs=tuple(kept), date_hints=tuple(hints)), len(draft.paragraphs) - len(kept)
+
+
+_CONSENT_TERMS = re.compile(
+    r"(?i)\b(cookies?|consent(?:ing)?|personal data|partners|preferences|privacy policy|"
+    r"personali[sz]ed (?:ads|advertising|content)|geolocation|legitimate interest|unique identifiers|"
+    r"device scanning|opt[ -]out)\b"
+)
+
+
+def cookie_banner(draft: Draft) -> tuple[Draft, int]:
+    """Drop consent-banner paragraphs: three or more distinct consent terms in one paragraph.
+
+    One term is not enough: news text says "consent" or "partners" too.
+    """
+    kept = tuple(p for p in draft.paragraphs if len({m.lower() for m in _CONSENT_TERMS.findall(p)}) < 3)
+    return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
+
+
+_COMMENT_FORM = re.compile(
+    r"""^(?:leave\ a\ (?:reply|comment)|post\ (?:a\ )?comment|add\ (?:a\ )?comment|
+        please\ enter\ your\ (?:comment|name\ here|email(?:\ address)?\ here)!?|
+        you\ have\ entered\ an\ incorrect\ email\ address!?|
+        save\ my\ name,?\ email.*|your\ email\ address\ will\ not\ be\ published.*|
+        required\ fields\ are\ marked.*|cancel\ reply|notify\ me\ of\ .*|
+        comment:?|name:?\*?|email:?\*?|website:?)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def comment_form(draft: Draft) -> tuple[Draft, int]:
+    """Drop comment-form prompts ("LEAVE A REPLY", "Please enter your comment!")."""
+    kept = tuple(p for p in draft.paragraphs if not _COMMENT_FORM.match(p))
+    return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
+
+
+_COUNTER = re.compile(r"^\d{1,4}$")
+
+
+def stray_counter(draft: Draft) -> tuple[Draft, int]:
+    """Drop lines that are a bare number (comment or share counters such as ``0``)."""
+    kept = tuple(p for p in draft.paragraphs if not _COUNTER.match(p))
+    return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
+
+
+def _looks_like_headline(line: str) -> bool:
+    words = line.split()
+    if not 3 <= len(words) <= 40 or len(line) > 300:
+        return False
+    return _is_caps(line) or not line.rstrip().endswith((".", "!", "?", ":", "”", '"'))
+
+
+def headline(draft: Draft) -> tuple[Draft, int]:
+    """Flat text without a title: take the first line when it looks like a headline."""
+    if draft.title or draft.kind == "html" or not draft.paragraphs:
+        return draft, 0
+    first = draft.paragraphs[0]
+    marked = first[:1] in _MARKERS
+    candidate = _strip_marker(first)
+    # A flat article whose first line is a full sentence has no headline: leave the title null.
+    if not (marked or _looks_like_headline(candidate)) or len(draft.paragraphs) < 2:
+        return draft, 0
+    return replace(draft, title=candidate.rstrip("."), paragraphs=draft.paragraphs[1:]), 1
+
+
+def title_echo(draft: Draft) -> tuple[Draft, int]:
+    """Drop lines that repeat the title, in any case, with or without a marker or full stop."""
+    if not draft.title:
+        return draft, 0
+    key = normalise(draft.title)
+    if not key:
+        return draft, 0
+    kept = tuple(p for p in draft.paragraphs if normalise(_strip_marker(p)) != key)
+    return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
+
+
+#: Paragraphs shorter than this are never treated as repeats (short lines repeat legitimately).
+MIN_REPEAT_CHARS = 40
+
+
+def _repeat_mask(paragraphs: tuple[str, ...]) -> list[bool]:
+    seen: set[str] = set()
+    mask = []
+    for p in paragraphs:
+        key = normalise(p)
+        repeat = len(key) >= MIN_REPEAT_CHARS and key in seen
+        mask.append(repeat)
+        seen.add(key)
+    return mask
+
+
+def repeated_body(draft: Draft) -> tuple[Draft, int]:
+    """Drop a second printing of the body: a run of 3+ paragraphs that all appeared before."""
+    mask = _repeat_mask(draft.paragraphs)
+    drop = [False] * len(mask)
+    runs = 0
+    i = 0
+    while i < len(mask):
+        if mask[i]:
+            j = i
+            while j < len(mask) and mask[j]:
+                j += 1
+            if j - i >= 3:
+                drop[i:j] = [True] * (j - i)
+                runs += 1
+            i = j
+        else:
+            i += 1
+    kept = tuple(p for p, d in zip(draft.paragraphs, drop, strict=True) if not d)
+    return replace(draft, paragraphs=kept), runs
+
+
+def repeated_paragraph(draft: Draft) -> tuple[Draft, int]:
+    """Drop any paragraph that already appeared earlier in the text (keep the first)."""
+    mask = _repeat_mask(draft.paragraphs)
+    kept = tuple(p for p, repeat in zip(draft.paragraphs, mask, strict=True) if not repeat)
+    return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
+
+
+_ROLES = r"(?:additional\s+)?(?:reporting|editing|edited|writing|written|reported|compiled|translated|produced|photos?)"
+_CREDIT_START = re.compile(rf"^{_ROLES}\s+by\s+", re.IGNORECASE)
+_SEGMENT = re.compile(rf"(?:^|[;.]\s*)({_ROLES})\s+by\s+", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:By|BY|by)\s+(?P<names>.+?)\.?$")
+_TEAM = re.compile(r"^[A-Z0-9&.' -]{2,60}\b(?:TEAM|DESK|STAFF|BUREAU|NEWSROOM|REPORTERS?|CORRESPONDENTS?)$")
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.IGNORECASE)
+_PLACE_SUFFIX = re.compile(r"\s+in\s+[A-Z][\w .'-]*$")
+# A person's name: one to five capitalised words (particles such as "van", "de" allowed).
+_NAME = re.compile(
+    r"^(?:[A-Z][\w.'’-]*|van|von|de|da|del|der|bin|al)(?:\s+(?:[A-Z][\w.'’-]*|van|von|de|da|del|der|bin|al)){0,4}$"
+)
+
+
+def _names(raw: str) -> list[str] | None:
+    """The names in a credit's name list, or None when it is not a list of names (a sentence)."""
+    names = [_PLACE_SUFFIX.sub("", n.strip(" .")) for n in _NAME_SPLIT.split(raw.strip(" .;")) if n.strip(" .")]
+    return names if names and all(_NAME.match(n) for n in names) else None
+
+
+def _credit(line: str) -> tuple[list[str], list[str]] | None:
+    """(authors, editors) named by a credit line, or None when the line is not one."""
+    if _CREDIT_START.match(line):
+        parts = _SEGMENT.split(line)  # ["", role, names, role, names, ...]
+        authors: list[str] = []
+        editors: list[str] = []
+        for role, raw in zip(parts[1::2], parts[2::2], strict=True):
+            names = _names(raw)
+            if names is None:
+                return None
+            (editors if role.lower().startswith("edit") else authors).extend(names)
+        return authors, editors
+    byline = _BYLINE.match(line)
+    if byline:
+        names = _names(byline.group("names"))
+        return (names, []) if names else None
+    return None
+
+
+def credit_line(draft: Draft) -> tuple[Draft, int]:
+    """Move byline and credit lines ("Edited by A and B", "CIC PRESS TEAM") out of the body."""
+    authors, editors, credits = list(draft.authors), list(draft.editors), list(draft.credits)
+    kept: list[str] = []
+    for line in draft.paragraphs:
+        credit = _credit(line) if len(line) <= 160 else None
+        if credit is not None:
+            authors.extend(credit[0])
+            editors.extend(credit[1])
+            credits.append(line)
+        elif len(line) <= 160 and _TEAM.match(line.strip()):
+            authors.append(line.strip())
+            credits.append(line)
+        else:
+            kept.append(line)
+    moved = len(draft.paragraphs) - len(kept)
+    return (
+        replace(draft, paragraphs=tuple(kept), authors=tuple(authors), editors=tuple(editors), credits=tuple(credits)),
+        moved,
+    )
+
+
+#: The rules, in the order they run. Names are what the run summary reports.
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("mojibake", mojibake),
+    ("page_chrome", page_chrome),
+    ("cookie_banner", cookie_banner),
+    ("comment_form", comment_form),
+    ("stray_counter", stray_counter),
+    ("headline", headline),
+    ("title_echo", title_echo),
+    ("repeated_body", repeated_body),
+    ("repeated_paragraph", repeated_paragraph),
+    ("credit_line", credit_line),
+)
+
+# ---------------------------------------------------------------------------------------------
+# Authors
+
+_JUNK_AUTHOR = re.compile(
+    r"(?i)^(?:by|from|and|staff|admin|administrator|editor|email(?: the author)?|contact|follow|"
+    r"share|updated|posted|published|\d.*|.*@.*|https?://.*|.*\bago|.*\d\s*(?:am|pm|a\.m\.|p\.m\.))$"
+)
+
+
+def clean_authors(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop junk author strings ("By", "Email the author", dates, e-mail addresses); dedupe."""
+    out: dict[str, None] = {}
+    for name in names:
+        value = re.sub(r"(?i)^by\s+", "", name).strip(" ,.;|")
+        if value and len(value) <= 80 and not _JUNK_AUTHOR.match(value):
+            out.setdefault(value, None)
+    return tuple(out)
+
+
+def split_paragraphs(text: str) -> tuple[str, ...]:
+    """Paragraphs of ``text``: its non-blank lines, with inner whitespace collapsed."""
+    return tuple(_WS.sub(" ", line).strip() for line in text.splitlines() if line.strip())
+
+
+def clean(text: str, *, title: str | None, kind: InputKind, authors: tuple[str, ...] = ()) -> CleanResult:
+    """Run every rule over ``text`` and return the result with hits per rule."""
+    draft = Draft(paragraphs=split_paragraphs(text), title=title, kind=kind, authors=authors)
+    hits: dict[str, int] = {}
+    for name, rule in RULES:
+        draft, count = rule(draft)
+        hits[name] = count
+    return CleanResult(
+        text="\n".join(draft.paragraphs),
+        title=draft.title,
+        authors=clean_authors(draft.authors),
+        editors=clean_authors(draft.editors),
+        credits=draft.credits,
+        date_hints=draft.date_hints,
+        rule_hits=hits,
+    )

@@ -1,0 +1,318 @@
+import pytest
+
+from tasks.core.vocabulary import InputKind
+from tasks.text.clean import (
+    RULES,
+    Draft,
+    clean,
+    clean_authors,
+    comment_form,
+    cookie_banner,
+    credit_line,
+    headline,
+    mojibake,
+    page_chrome,
+    repeated_body,
+    repeated_paragraph,
+    stray_counter,
+    title_echo,
+)
+
+P1 = "The harbour authority in Port Avalon confirmed on Tuesday that the northern breakwater will be rebuilt."
+P2 = "Engineers found that winter waves had undermined the concrete blocks along a stretch of two hundred metres."
+P3 = "Council members approved the emergency budget without debate, and the first barges arrive this month."
+P4 = "Fishing crews said they were relieved, although several boats will have to moor in the next bay until June."
+
+
+def _draft(*paragraphs: str, title: str | None = None, kind: InputKind = "text") -> Draft:
+    return Draft(paragraphs=paragraphs, title=title, kind=kind)
+
+
+def test_rules_are_the_documented_ones_in_order() -> None:
+    assert [name for name, _ in RULES] == [
+        "mojibake",
+        "page_chrome",
+        "cookie_banner",
+        "comment_form",
+        "stray_counter",
+        "headline",
+        "title_echo",
+        "repeated_body",
+        "repeated_paragraph",
+        "credit_line",
+    ]
+
+
+def test_page_chrome() -> None:
+    draft = _draft(
+        "Loading",
+        "Search",
+        "▼ Menu",
+        P1,
+        "- Category:Other",
+        "Tags: harbour, storms",
+        "Share this article",
+        "- 17/2 20:44",
+        P2,
+        "- Comment (0)",
+        "- Trackback(0)",
+        "© 2025 Avalon Gazette",
+        "We use cookies to improve your visit",
+        "Home is where the boats are, the harbour master joked.",
+    )
+    out, hits = page_chrome(draft)
+    assert out.paragraphs == (P1, P2, "Home is where the boats are, the harbour master joked.")
+    assert hits == 11
+    # The bare date line is not lost: it is kept as a hint for date parsing.
+    assert out.date_hints == ("17/2 20:44",)
+
+
+def test_comment_form() -> None:
+    draft = _draft(
+        P1,
+        "LEAVE A REPLY",
+        "Please enter your comment!",
+        "Please enter your name here",
+        "You have entered an incorrect email address!",
+        "Save my name, email, and website in this browser.",
+        "Leave a comment below if you agree with the council.",
+    )
+    out, hits = comment_form(draft)
+    assert out.paragraphs == (P1, "Leave a comment below if you agree with the council.")
+    assert hits == 5
+
+
+def test_stray_counter() -> None:
+    out, hits = stray_counter(_draft("0", P1, "12", "12345", "3 boats", P2))
+    assert out.paragraphs == (P1, "12345", "3 boats", P2)
+    assert hits == 2
+
+
+def test_headline_takes_a_caps_first_line_of_flat_text() -> None:
+    out, hits = headline(_draft("HARBOUR AUTHORITY ORDERS BREAKWATER REBUILD.", P1, P2))
+    assert out.title == "HARBOUR AUTHORITY ORDERS BREAKWATER REBUILD"
+    assert out.paragraphs == (P1, P2)
+    assert hits == 1
+
+
+def test_headline_takes_a_marked_or_unpunctuated_first_line() -> None:
+    out, hits = headline(_draft("▼ Harbour authority orders rebuild.", P1))
+    assert (out.title, out.paragraphs, hits) == ("Harbour authority orders rebuild", (P1,), 1)
+    out, hits = headline(_draft("Harbour authority orders breakwater rebuild", P1))
+    assert (out.title, out.paragraphs, hits) == ("Harbour authority orders breakwater rebuild", (P1,), 1)
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        _draft(P1, P2),  # first line is a full sentence
+        _draft("Harbour authority orders rebuild"),  # nothing would be left as body
+        _draft("Harbour rebuild", P1),  # too short for a headline
+        _draft("Harbour authority orders breakwater rebuild", P1, title="Given title"),
+        _draft("Harbour authority orders breakwater rebuild", P1, kind="html"),
+    ],
+)
+def test_headline_leaves_other_drafts_alone(draft: Draft) -> None:
+    out, hits = headline(draft)
+    assert out == draft
+    assert hits == 0
+
+
+def test_title_echo() -> None:
+    draft = _draft(
+        "HARBOUR WORKS BEGIN.",
+        P1,
+        "▼ Harbour works begin",
+        "harbour   works, begin!",
+        P2,
+        "Harbour works begin next week",
+        title="Harbour works begin",
+    )
+    out, hits = title_echo(draft)
+    assert out.paragraphs == (P1, P2, "Harbour works begin next week")
+    assert hits == 3
+    assert title_echo(_draft("Harbour works begin", P1)) == (_draft("Harbour works begin", P1), 0)
+
+
+def test_repeated_body() -> None:
+    draft = _draft(P1, P2, P3, P4, P1, P2, P3, "Photo: Avalon Gazette")
+    out, hits = repeated_body(draft)
+    assert out.paragraphs == (P1, P2, P3, P4, "Photo: Avalon Gazette")
+    assert hits == 1  # one run removed
+
+
+def test_repeated_body_ignores_runs_shorter_than_three() -> None:
+    draft = _draft(P1, P2, P3, P1, P2, P4)
+    out, hits = repeated_body(draft)
+    assert out.paragraphs == draft.paragraphs
+    assert hits == 0
+
+
+def test_repeated_paragraph() -> None:
+    draft = _draft(P1, P2, P1.upper(), "Read on.", P3, "Read on.", P2 + " ")
+    out, hits = repeated_paragraph(draft)
+    # Short lines repeat legitimately and stay; long repeats (in any case/spacing) go.
+    assert out.paragraphs == (P1, P2, "Read on.", P3, "Read on.")
+    assert hits == 2
+
+
+def test_credit_line() -> None:
+    draft = _draft(P1, "Edited by Mara Quill and Tobias Fenn", P2, "AVALON PRESS TEAM")
+    out, hits = credit_line(draft)
+    assert out.paragraphs == (P1, P2)
+    assert hits == 2
+    assert out.editors == ("Mara Quill", "Tobias Fenn")
+    assert out.authors == ("AVALON PRESS TEAM",)
+    assert out.credits == ("Edited by Mara Quill and Tobias Fenn", "AVALON PRESS TEAM")
+
+
+def test_credit_line_reporting_and_editing_on_one_line() -> None:
+    out, hits = credit_line(_draft(P1, "Reporting by Mara Quill and Ines Roy; Editing by Tobias Fenn."))
+    assert out.paragraphs == (P1,)
+    assert hits == 1
+    assert out.authors == ("Mara Quill", "Ines Roy")
+    assert out.editors == ("Tobias Fenn",)
+
+
+def test_credit_line_keeps_long_lines() -> None:
+    long_line = "Edited by " + "Mara Quill and " * 12 + "Tobias Fenn"
+    assert len(long_line) > 160
+    out, hits = credit_line(_draft(P1, long_line))
+    assert (out.paragraphs, hits, out.editors) == ((P1, long_line), 0, ())
+
+
+def test_credit_line_moves_a_byline() -> None:
+    out, hits = credit_line(_draft("By Mara Quill and Tobias Fenn", P1))
+    assert out.paragraphs == (P1,)
+    assert hits == 1
+    assert out.authors == ("Mara Quill", "Tobias Fenn")
+
+
+def test_credit_line_keeps_a_sentence_that_starts_like_a_credit() -> None:
+    sentence = "Produced by the harbour authority, the report blames winter storms for the damage."
+    out, hits = credit_line(_draft(P1, sentence))
+    assert out.paragraphs == (P1, sentence)
+    assert hits == 0
+
+
+def test_credit_line_wire_style_credit() -> None:
+    out, _ = credit_line(_draft(P1, "Reporting by Mara Quill in Seoul; Writing by Ines Roy; Editing by Tobias Fenn"))
+    assert out.authors == ("Mara Quill", "Ines Roy")
+    assert out.editors == ("Tobias Fenn",)
+
+
+def test_clean_authors_drops_junk() -> None:
+    names = (
+        "By",
+        "Email the author",
+        "17 February 2025",
+        "2 hours ago",
+        "jane.doe@news.example.org",
+        "https://news.example.org/staff/jane",
+        "Staff",
+        "By Jane Doe",
+        "Jane Doe",
+        " Tobias Fenn, ",
+    )
+    assert clean_authors(names) == ("Jane Doe", "Tobias Fenn")
+
+
+def test_clean_edited_by_gives_editors() -> None:
+    result = clean(f"{P1}\n{P2}\nEdited by Mara Quill and Tobias Fenn", title=None, kind="text")
+    assert result.editors == ("Mara Quill", "Tobias Fenn")
+    assert result.authors == ()
+    assert result.text == f"{P1}\n{P2}"
+    assert result.credits == ("Edited by Mara Quill and Tobias Fenn",)
+
+
+def test_clean_reporting_and_editing() -> None:
+    result = clean(f"{P1}\n\nReporting by Mara Quill; Editing by Tobias Fenn\n", title=None, kind="text")
+    assert result.authors == ("Mara Quill",)
+    assert result.editors == ("Tobias Fenn",)
+    assert result.text == P1
+
+
+def test_clean_keeps_extractor_authors_and_cleans_them() -> None:
+    result = clean(P1, title="Harbour works", kind="html", authors=("By Ines Roy", "Email the author"))
+    assert result.authors == ("Ines Roy",)
+
+
+def test_clean_noise_free_text_passes_unchanged() -> None:
+    text = "\n".join(
+        [
+            P1,
+            P2,
+            "“We have waited long enough,” said harbour master Ines Roy.",
+            "Read on.",
+            P3,
+            "Read on.",
+            "The works are due to finish in 2026, at a cost of 4.5 million euros (about $4.9 million).",
+            P4,
+        ]
+    )
+    result = clean(text, title=None, kind="text")
+    assert result.text == text
+    assert result.text.split() == text.split()
+    assert result.title is None
+    assert result.rule_hits == {name: 0 for name, _ in RULES}
+    assert (result.authors, result.editors, result.credits, result.date_hints) == ((), (), (), ())
+
+
+def test_clean_text_starting_with_a_sentence_gets_no_title() -> None:
+    text = f"{P1}\n{P2}\n{P3}"
+    result = clean(text, title=None, kind="text")
+    assert result.title is None
+    assert result.text.splitlines()[0] == P1
+    assert result.rule_hits["headline"] == 0
+
+
+def test_clean_runs_rules_together_on_a_noisy_flat_text() -> None:
+    text = "\n".join(
+        [
+            "HARBOUR AUTHORITY ORDERS BREAKWATER REBUILD",
+            "",
+            "0",
+            "Harbour authority orders breakwater rebuild.",
+            P1,
+            P2,
+            P3,
+            P1,
+            P2,
+            P3,
+            "AVALON PRESS TEAM",
+            "LEAVE A REPLY",
+            "Please enter your comment!",
+        ]
+    )
+    result = clean(text, title=None, kind="text")
+    assert result.title == "HARBOUR AUTHORITY ORDERS BREAKWATER REBUILD"
+    assert result.text == f"{P1}\n{P2}\n{P3}"
+    assert result.authors == ("AVALON PRESS TEAM",)
+    assert result.rule_hits == {
+        "mojibake": 0,
+        "page_chrome": 0,
+        "cookie_banner": 0,
+        "comment_form": 2,
+        "stray_counter": 1,
+        "headline": 1,
+        "title_echo": 1,
+        "repeated_body": 1,
+        "repeated_paragraph": 0,
+        "credit_line": 1,
+    }
+
+
+def test_mojibake_is_repaired_and_clean_text_untouched() -> None:
+    broken = "Seoul\u00e2\u20ac\u2122s envoy said \u00e2\u20ac\u0153no decision\u00e2\u20ac\u009d was made."
+    fine = "Seoul’s envoy said “no decision” was made — Cho Tae-yul (조태열) agreed."
+    out, hits = mojibake(_draft(broken, fine))
+    assert out.paragraphs == ("Seoul’s envoy said “no decision” was made.", fine)
+    assert hits == 1
+
+
+def test_cookie_banner_needs_three_consent_terms() -> None:
+    consent = "We and our partners use cookies and process personal data for personalised advertising."
+    news = "Lawmakers said the treaty needs the consent of parliament and of both partners."
+    out, hits = cookie_banner(_draft(P1, consent, news))
+    assert out.paragraphs == (P1, news)
+    assert hits == 1

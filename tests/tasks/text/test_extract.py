@@ -1,0 +1,233 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tasks.core.errors import EmptyExtraction
+from tasks.core.records import Extracted, InputRef, RawDocument
+from tasks.text.extract import extract_html
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+REF = InputRef(source_uri="mem://page.html", kind="html", path="page.html", digest="0" * 64, size=0)
+
+PARAS = (
+    "The harbour authority in Port Avalon confirmed on Tuesday that the northern breakwater will be rebuilt "
+    "before the autumn storm season, ending months of uncertainty for the fishing fleet.",
+    "Engineers found that winter waves had undermined the concrete blocks along a stretch of nearly two "
+    "hundred metres, according to a report presented to the town council.",
+    "Council members approved the emergency budget without debate, and the first barges carrying granite "
+    "are expected to arrive at the end of the month.",
+)
+BODY = "\n".join(f"<p>{p}</p>" for p in PARAS)
+NAV = "Weather forecast for the coast"
+COOKIE = "This site stores cookies so that we can remember your preferences"
+COMMENT = "reader77 thinks the council wasted the money again"
+FOOTER = "Avalon Gazette, Harbour Street, contact our newsroom"
+
+
+def _page(
+    head: str = "",
+    *,
+    title: str = "Breakwater vote | Avalon Gazette",
+    h1: str | None = "Council orders breakwater rebuild",
+    lang: str = "en-US",
+    container: str = "article",
+) -> str:
+    heading = f"<h1>{h1}</h1>" if h1 else ""
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+<body>
+<div id="cookie-banner" class="cookie-consent"><p>{COOKIE}.</p><button>Accept</button></div>
+<header><nav><ul><li><a href="/">Front page</a></li><li><a href="/weather">{NAV}</a></li>
+<li><a href="/sport">Sport results and fixtures</a></li></ul></nav></header>
+<main><{container} class="story">{heading}
+{BODY}
+</{container}>
+<div id="comments" class="comments"><h3>Comments</h3><div class="comment"><p>{COMMENT}.</p></div></div>
+</main>
+<footer><p>{FOOTER}.</p><ul><li><a href="/about">About us</a></li><li><a href="/privacy">Privacy</a></li></ul></footer>
+</body></html>"""
+
+
+def _extract(html: str, **hints: str) -> Extracted:
+    return extract_html(RawDocument(ref=REF, html=html, **hints), now=NOW)
+
+
+def _jsonld(payload: str) -> str:
+    return f'<script type="application/ld+json">{payload}</script>'
+
+
+def test_body_text_is_extracted_in_order() -> None:
+    text = _extract(_page()).text
+    positions = [text.index(p) for p in PARAS]
+    assert positions == sorted(positions)
+
+
+def test_jsonld_date_wins_over_meta() -> None:
+    head = (
+        _jsonld(
+            '{"@context": "https://schema.org", "@type": "NewsArticle", "datePublished": "2025-02-17T20:44:00+09:00"}'
+        )
+        + '<meta property="article:published_time" content="2025-01-05T08:00:00Z">'
+    )
+    got = _extract(_page(head))
+    assert got.date_source == "json-ld"
+    assert got.published_at == datetime(2025, 2, 17, 11, 44, tzinfo=UTC)
+    assert got.published_at_raw == "2025-02-17T20:44:00+09:00"
+
+
+def test_jsonld_inside_graph_and_type_list() -> None:
+    head = _jsonld(
+        '{"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Avalon Gazette"},'
+        ' {"@type": ["NewsArticle"], "datePublished": "2025-03-04T10:00:00Z"}]}'
+    )
+    got = _extract(_page(head))
+    assert (got.published_at, got.date_source) == (datetime(2025, 3, 4, 10, 0, tzinfo=UTC), "json-ld")
+
+
+def test_meta_published_time_with_offset_becomes_utc() -> None:
+    got = _extract(_page('<meta property="article:published_time" content="2025-02-17T20:44:00+09:00">'))
+    assert got.date_source == "meta"
+    assert got.published_at == datetime(2025, 2, 17, 11, 44, tzinfo=UTC)
+    assert got.published_at is not None and got.published_at.utcoffset() == timedelta(0)
+    assert got.published_at_raw == "2025-02-17T20:44:00+09:00"
+
+
+def test_date_only_in_canonical_url() -> None:
+    got = _extract(_page('<link rel="canonical" href="https://gazette.example/2025/02/17/breakwater-vote">'))
+    assert got.date_source == "url"
+    assert got.published_at == datetime(2025, 2, 17, tzinfo=UTC)
+    assert got.published_at_raw == "2025/02/17"
+
+
+def test_feed_date_wins_over_page_dates() -> None:
+    head = _jsonld('{"@type": "NewsArticle", "datePublished": "2025-01-05T08:00:00Z"}')
+    got = _extract(_page(head), published_at="2025-02-17T20:44:00+09:00")
+    assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, 11, 44, tzinfo=UTC), "feed")
+
+
+def test_future_date_is_rejected() -> None:
+    got = _extract(_page('<meta property="article:published_time" content="2025-07-17T20:44:00+09:00">'))
+    assert got.published_at is None
+    assert got.published_at_raw is None
+    assert got.date_source == "none"
+
+
+def test_future_jsonld_date_falls_back_to_meta() -> None:
+    head = _jsonld('{"@type": "NewsArticle", "datePublished": "2031-01-01T00:00:00Z"}') + (
+        '<meta property="article:published_time" content="2025-02-17T20:44:00+09:00">'
+    )
+    got = _extract(_page(head))
+    assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, 11, 44, tzinfo=UTC), "meta")
+
+
+def test_copyright_year_is_not_a_publication_date() -> None:
+    html = _page().replace(f"<p>{FOOTER}.</p>", "<p>Copyright 2019 Avalon Gazette. All rights reserved.</p>")
+    got = _extract(html)
+    assert (got.published_at, got.date_source) == (None, "none")
+
+
+def test_canonical_url_is_read() -> None:
+    got = _extract(_page('<link rel="canonical" href=" https://gazette.example/news/breakwater-vote ">'))
+    assert got.url == "https://gazette.example/news/breakwater-vote"
+
+
+def test_og_url_is_read_when_there_is_no_canonical() -> None:
+    got = _extract(_page('<meta property="og:url" content="https://gazette.example/news/og-breakwater">'))
+    assert got.url == "https://gazette.example/news/og-breakwater"
+
+
+def test_canonical_wins_over_og_url_and_hint_wins_over_both() -> None:
+    head = (
+        '<meta property="og:url" content="https://gazette.example/og">'
+        '<link rel="canonical" href="https://gazette.example/canonical">'
+    )
+    assert _extract(_page(head)).url == "https://gazette.example/canonical"
+    assert _extract(_page(head), url="https://gazette.example/from-feed").url == "https://gazette.example/from-feed"
+
+
+def test_no_url_anywhere_is_none() -> None:
+    assert _extract(_page()).url is None
+
+
+def test_title_from_og_title_first() -> None:
+    got = _extract(_page('<meta property="og:title" content="Avalon to rebuild its breakwater">'))
+    assert got.title == "Avalon to rebuild its breakwater"
+
+
+def test_title_from_h1_without_og_title() -> None:
+    assert _extract(_page()).title == "Council orders breakwater rebuild"
+
+
+def test_title_from_title_element_without_site_suffix() -> None:
+    assert _extract(_page(h1=None)).title == "Breakwater vote"
+    assert _extract(_page(h1=None, title="Storm damage: what next \u2014 Avalon Gazette")).title == (
+        "Storm damage: what next"
+    )
+
+
+def test_authors_from_jsonld_list() -> None:
+    head = (
+        _jsonld(
+            '{"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Mara Quill"},'
+            ' {"@type": "Person", "name": "Tobias Fenn"}, "Ines Roy", {"@type": "Person", "name": "Mara Quill"}]}'
+        )
+        + '<meta name="author" content="Somebody Else">'
+    )
+    assert _extract(_page(head)).authors == ("Mara Quill", "Tobias Fenn", "Ines Roy")
+
+
+def test_authors_from_meta_author() -> None:
+    assert _extract(_page('<meta name="author" content="Ines Roy">')).authors == ("Ines Roy",)
+    # A profile URL is not a name.
+    assert _extract(_page('<meta property="article:author" content="https://gazette.example/ines">')).authors == ()
+
+
+def test_sitename_from_jsonld_publisher() -> None:
+    head = _jsonld('{"@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Avalon Gazette"}}')
+    assert _extract(_page(head)).sitename == "Avalon Gazette"
+
+
+def test_lang_from_html_lang() -> None:
+    assert _extract(_page(lang="en-US")).language == "en"
+    assert _extract(_page(lang="")).language is None
+    assert _extract(_page('<meta property="og:locale" content="ko_KR">', lang="")).language == "ko"
+
+
+def test_lang_with_underscore() -> None:
+    assert _extract(_page(lang="en_GB")).language == "en"
+
+
+def test_page_with_only_chrome_raises_empty_extraction() -> None:
+    html = f"""<!DOCTYPE html><html lang="en"><head><title>Avalon Gazette</title></head><body>
+<header><nav><ul><li><a href="/">Front page</a></li><li><a href="/weather">{NAV}</a></li>
+<li><a href="/sport">Sport results and fixtures</a></li></ul></nav></header>
+<footer><p>{FOOTER}.</p><ul><li><a href="/about">About us</a></li><li><a href="/privacy">Privacy</a></li></ul></footer>
+</body></html>"""
+    with pytest.raises(EmptyExtraction):
+        _extract(html)
+
+
+@pytest.mark.parametrize("html", ["", "   \n"])
+def test_empty_document_raises_empty_extraction(html: str) -> None:
+    with pytest.raises(EmptyExtraction):
+        _extract(html)
+
+
+def test_page_without_article_element_still_extracts_body() -> None:
+    html = _page(container="div")
+    assert "<article" not in html
+    text = _extract(html).text
+    for p in PARAS:
+        assert p in text
+
+
+@pytest.mark.parametrize("container", ["article", "div"])
+def test_chrome_is_not_in_the_text(container: str) -> None:
+    text = _extract(_page(container=container)).text
+    for chrome in (NAV, COOKIE, COMMENT, FOOTER, "Front page", "About us", "Sport results"):
+        assert chrome not in text
+
+
+def test_xhtml_page_with_xml_declaration() -> None:
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + _page().replace("<!DOCTYPE html>", "")
+    assert PARAS[0] in _extract(html).text

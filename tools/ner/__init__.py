@@ -1,0 +1,1 @@
+"""Training, evaluation and reference-data building for ``tasks.ner``."""
