@@ -6,6 +6,7 @@ newsflow's defaults, so ``newsflow --help`` is instant and worker processes stay
 
 import argparse
 import json
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -44,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         "index, a URL list).",
     )
     ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="file, directory or http(s) URL")
-    ingest.add_argument("--out", default=settings.out, help="dataset directory (default: %(default)s)")
+    ingest.add_argument(
+        "--out", default=settings.out, help="dataset directory or s3://bucket/prefix (default: %(default)s)"
+    )
     ingest.add_argument(
         "--batch-size", type=int, default=settings.batch_size, help="inputs per task (default: %(default)s)"
     )
@@ -54,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=settings.flush_rows,
         help="articles buffered before each commit (default: %(default)s)",
+    )
+    ingest.add_argument(
+        "--runner",
+        default=settings.runner,
+        help="where batches run: local worker processes, or dask://HOST:PORT (default: %(default)s)",
     )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.set_defaults(command=_ingest)
@@ -113,6 +121,10 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    problem = _runner_problem(args.runner, current_settings())
+    if problem:
+        print(f"newsflow: {problem}", file=sys.stderr)
+        return 2
     with _prefect_server(current_settings()) as ready:
         from flows.ingest import ingest  # (its imports overlap the server's start)
 
@@ -124,6 +136,7 @@ def _ingest(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 workers=args.workers,
                 flush_rows=args.flush_rows,
+                runner=args.runner,
             )
         except ModelError as exc:
             print(f"newsflow: {exc}", file=sys.stderr)
@@ -225,10 +238,24 @@ def _trigger(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from flows.settings import delta_options
     from storage.query import describe
 
-    print(describe(args.out))
+    storage = delta_options(current_settings().model_copy(update={"out": args.out})).storage_options
+    print(describe(args.out, storage_options=storage))
     return 0
+
+
+def _runner_problem(runner: str, settings: Settings) -> str | None:
+    """Why ``--runner`` cannot work, in one line, or None."""
+    from flows.settings import RUNNER_ACCEPTS, RUNNER_PATTERN
+
+    if not re.match(RUNNER_PATTERN, runner):
+        return f"--runner {runner!r}: expected {RUNNER_ACCEPTS}"
+    if runner != "local" and not settings.prefect_api_url:
+        # With the embedded server, each Dask worker would start a server of its own.
+        return f"--runner {runner} needs a Prefect server every Dask worker reaches: set PREFECT_API_URL"
+    return None
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.runs import recorded_run
-from flows.settings import current_settings
+from flows.settings import current_settings, delta_options
+from storage.backend import open_dataset
 from storage.compact import CompactStats
-from storage.dataset import Dataset
 
 
 @dataclass
@@ -71,7 +71,9 @@ def compact(
     settings = current_settings()
     out, min_files = out or settings.out, min_files or settings.compact_min_files
     report = CompactReport(run_id=str(flow_run.id or uuid.uuid4()), out=out)
-    dataset = Dataset(out)
+    dataset = open_dataset(
+        out, table_format=settings.table_format, delta=delta_options(settings.model_copy(update={"out": out}))
+    )
     with recorded_run(dataset, "compact", report):
         report.stats = dataset.compact(only_if_files_above=min_files - 1)
     get_run_logger().info("%s", report.to_markdown().splitlines()[2])

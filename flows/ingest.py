@@ -31,13 +31,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import Task
 from pydantic import Field
 
-from flows.pool import BatchRunner, WorkerPool
+from flows.pool import BatchRunner
 from flows.report import RunSummary
+from flows.runners import batches_for
 from flows.runs import recorded_run
-from flows.settings import Settings, current_settings, fetch_options, pipeline_options
-from storage.dataset import Dataset
-from tasks.core.errors import BatchError, is_retryable
-from tasks.core.records import BatchResult, InputRef, ItemResult, failed
+from flows.settings import RUNNER_PATTERN, Settings, current_settings, delta_options, fetch_options
+from storage.backend import Store, open_dataset
+from tasks.core.errors import is_retryable
+from tasks.core.records import BatchResult, InputRef, ItemResult
 from tasks.sources.collect import Collector, Skipped, fetch_pages
 from tasks.sources.web.formats import Link
 from tasks.sources.web.harvest import Harvest
@@ -64,7 +65,7 @@ def retry_if_retryable(task: Task, task_run: TaskRun, state: State) -> bool:  # 
     persist_result=False,
 )
 def process_batch_task(runner: BatchRunner, refs: list[InputRef], now: datetime) -> BatchResult:
-    """Run one batch on ``runner`` (the flow's worker pool)."""
+    """Run one batch on ``runner`` (the flow's worker pool, or the pipeline itself in a Dask worker)."""
     return runner.run(refs, now)
 
 
@@ -105,28 +106,31 @@ def ingest(
     batch_size: Annotated[int | None, Field(ge=1, le=10_000)] = None,
     workers: Annotated[int | None, Field(ge=0, le=256)] = None,
     flush_rows: Annotated[int | None, Field(ge=1, le=1_000_000)] = None,
+    runner: Annotated[str | None, Field(pattern=RUNNER_PATTERN)] = None,
 ) -> dict[str, Any]:
     """Ingest ``sources`` into the Parquet dataset at ``out``: files or directories (``.html``/
     ``.htm`` pages, ``.txt`` articles or URL lists, ``.jsonl`` records, ``.warc[.gz]`` archives)
     and http(s) URLs (a page, a feed, a sitemap, a URL list). A parameter left unset takes its
-    setting (``NEWSFLOW_OUT``, ``NEWSFLOW_BATCH_SIZE``, ``NEWSFLOW_WORKERS``, ``NEWSFLOW_FLUSH_ROWS``;
-    defaults ``data``, 40, 0 = one per core, 500). Returns the run summary, also left as the
+    setting (``NEWSFLOW_OUT``, ``NEWSFLOW_BATCH_SIZE``, ``NEWSFLOW_WORKERS``, ``NEWSFLOW_FLUSH_ROWS``,
+    ``NEWSFLOW_RUNNER``; defaults ``data``, 40, 0 = one per core, 500, ``local``). ``out`` may be
+    ``s3://bucket/prefix`` (Delta tables); ``runner`` ``dask://HOST:PORT`` runs the batches on
+    that Dask cluster (docs/scaling.md). Returns the run summary, also left as the
     markdown artifact ``ingest-summary`` and as a row of the dataset's ``runs`` table (written
     even when the run fails).
     """
-    given = {"out": out, "batch_size": batch_size, "workers": workers, "flush_rows": flush_rows}
+    given = {"out": out, "batch_size": batch_size, "workers": workers, "flush_rows": flush_rows, "runner": runner}
     # Prefect has validated the parameters against the same bounds as the settings.
     settings = current_settings().model_copy(update={k: v for k, v in given.items() if v is not None})
     summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), out=settings.out)
-    dataset = Dataset(settings.out)
+    dataset = open_dataset(settings.out, table_format=settings.table_format, delta=delta_options(settings))
     with recorded_run(dataset, "ingest", summary, sources=sources):
         _ingest(sources, dataset, settings, summary)
     return summary.as_dict()
 
 
-def _ingest(sources: list[str], dataset: Dataset, settings: Settings, summary: RunSummary) -> None:
+def _ingest(sources: list[str], dataset: Store, settings: Settings, summary: RunSummary) -> None:
     started = time.monotonic()
-    batch_size, workers, flush_rows = settings.batch_size, settings.worker_count, settings.flush_rows
+    batch_size, flush_rows = settings.batch_size, settings.flush_rows
     logger = get_run_logger()
     removed = dataset.open()
     summary.orphans_removed = len(removed)
@@ -151,15 +155,15 @@ def _ingest(sources: list[str], dataset: Dataset, settings: Settings, summary: R
 
     # Workers take seconds to start (imports, the entity model): the pool starts at the first input
     # with work, so their warm-up overlaps collection; a re-run with nothing new never starts them.
-    pool = WorkerPool(workers, pipeline_options(settings))
-    window: deque[tuple[list[InputRef], PrefectFuture[BatchResult]]] = deque()
+    batches = batches_for(settings, process_batch_task)
+    window: deque[tuple[list[InputRef], datetime, PrefectFuture[BatchResult]]] = deque()
     last_progress = time.monotonic()
 
     def drain(keep: int) -> None:
         nonlocal last_progress
         while len(window) > keep:
-            batch, future = window.popleft()
-            result = _result_or_failures(batch, future)
+            batch, now, future = window.popleft()
+            result = batches.result(batch, future, now)
             summary.add_batch(result)
             take(result.items)
             if time.monotonic() - last_progress >= PROGRESS_EVERY:
@@ -168,10 +172,11 @@ def _ingest(sources: list[str], dataset: Dataset, settings: Settings, summary: R
                 logger.info("progress: %d inputs done (%.1f/s)", done, done / max(1e-9, time.monotonic() - started))
 
     def submit(batch: list[InputRef]) -> None:
-        window.append((batch, process_batch_task.submit(pool, batch, datetime.now(UTC))))
-        drain(keep=workers)  # at most one batch queued per worker, plus one
+        now = datetime.now(UTC)
+        window.append((batch, now, batches.submit(batch, now)))
+        drain(keep=batches.slots)  # at most one batch queued per worker, plus one
 
-    with closing(pool), dataset.scratch(summary.run_id) as spool:
+    with closing(batches), dataset.scratch(summary.run_id) as spool:
         fetch = partial(
             fetch_web_task, settings=settings, spool=spool, validators=dataset.load_state("http-validators")
         )
@@ -184,7 +189,7 @@ def _ingest(sources: list[str], dataset: Dataset, settings: Settings, summary: R
             elif isinstance(item, ItemResult):
                 take([item])
             else:
-                pool.start()
+                batches.start()
                 pending.append(item)
                 if len(pending) == batch_size:
                     submit(pending)
@@ -200,13 +205,3 @@ def _ingest(sources: list[str], dataset: Dataset, settings: Settings, summary: R
             dataset.save_state("http-validators", collector.validators)
     summary.elapsed = time.monotonic() - started
     logger.info("%s", summary.to_text())
-
-
-def _result_or_failures(batch: list[InputRef], future: PrefectFuture[BatchResult]) -> BatchResult:
-    """The batch's result; if the task failed for good, every input of it becomes a failure."""
-    try:
-        return future.result()
-    except Exception as exc:
-        # Retryable in the ledger: the inputs themselves did nothing wrong; the next run retries.
-        error = BatchError(f"{type(exc).__name__}: {exc}")
-        return BatchResult(items=tuple(failed(ref, error, stage="process") for ref in batch))

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from storage.dataset import Dataset
+from storage.backend import Store
 
 
 class Report(Protocol):
@@ -29,7 +29,7 @@ class Report(Protocol):
 
 
 @contextmanager
-def recorded_run(dataset: Dataset, flow: str, report: Report, *, sources: Sequence[str] = ()) -> Iterator[None]:
+def recorded_run(dataset: Store, flow: str, report: Report, *, sources: Sequence[str] = ()) -> Iterator[None]:
     """Run the body; afterwards (success or not) leave the artifact and the ``runs`` row."""
     logger = get_run_logger()
     started_at = datetime.now(UTC)

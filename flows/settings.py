@@ -10,17 +10,20 @@ import time. It only fills in variables the user has not set.
 """
 
 import functools
+import hashlib
 import importlib.util
 import os
+import re
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tasks.core.vocabulary import ENTITY_LABELS
 
 if TYPE_CHECKING:  # importing the pipeline loads spaCy and trafilatura: not for `newsflow --help`
+    from storage.delta import DeltaOptions
     from tasks.ner.tagger import TagOptions
     from tasks.pipeline import PipelineOptions
     from tasks.sources.web.fetch import FetchOptions
@@ -39,6 +42,11 @@ PREFECT_DEFAULTS: dict[str, str] = {
     # progress lines (failures are still logged at WARNING and above).
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
 }
+
+
+#: What ``--runner`` / NEWSFLOW_RUNNER accept (the flow's ``runner`` parameter too).
+RUNNER_ACCEPTS = "local or dask://HOST:PORT (a Dask scheduler)"
+RUNNER_PATTERN = r"^(local|dask://[^\s/:]+:\d{1,5})$"
 
 
 class SettingsError(ValueError):
@@ -71,7 +79,23 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    out: Annotated[str, Field(min_length=1, json_schema_extra=_env("NEWSFLOW_OUT", "a directory"))] = "data"
+    out: Annotated[
+        str, Field(min_length=1, json_schema_extra=_env("NEWSFLOW_OUT", "a directory or s3://bucket/prefix"))
+    ] = "data"
+    #: Where batches run: ``local`` (worker processes of this machine) or ``dask://HOST:PORT``
+    #: (a Dask scheduler; its workers run the pipeline, see docs/scaling.md).
+    runner: Annotated[
+        str,
+        Field(json_schema_extra=_env("NEWSFLOW_RUNNER", RUNNER_ACCEPTS)),
+    ] = "local"
+    #: Table format of a local ``out``: ``auto`` (plain Parquet, or Delta where the directory
+    #: already holds Delta tables), ``parquet`` or ``delta``. An ``s3://`` out is always Delta.
+    table_format: Annotated[
+        Literal["auto", "parquet", "delta"],
+        Field(json_schema_extra=_env("NEWSFLOW_TABLE_FORMAT", "auto, parquet or delta")),
+    ] = "auto"
+    #: Local working area for datasets on object stores (fetch spool, WARC records).
+    cache_dir: Annotated[str, Field(json_schema_extra=_env("NEWSFLOW_CACHE_DIR", "a directory"))] = ""
     #: Worker processes for extract/clean/tag; 0 means one per CPU core.
     workers: Annotated[
         int, Field(ge=0, le=256, json_schema_extra=_env("NEWSFLOW_WORKERS", "0 (one per core) to 256"))
@@ -162,6 +186,13 @@ class Settings(BaseModel):
             pairs.append((key, target))
         return tuple(pairs)
 
+    @field_validator("runner")
+    @classmethod
+    def _runner(cls, value: str) -> str:
+        if re.match(RUNNER_PATTERN, value):
+            return value
+        raise ValueError(f"{value!r} is not a runner")
+
     @field_validator("ner_model")
     @classmethod
     def _model(cls, value: str) -> str:
@@ -173,6 +204,11 @@ class Settings(BaseModel):
         if value.isidentifier() and importlib.util.find_spec(value) is not None:
             return value
         raise ValueError(f"{value!r} is neither an installed spaCy package nor a spaCy pipeline directory")
+
+    @property
+    def dask_address(self) -> str | None:
+        """The Dask scheduler's address (``tcp://HOST:PORT``) when batches run on Dask."""
+        return "tcp://" + self.runner.removeprefix("dask://") if self.runner.startswith("dask://") else None
 
     @property
     def worker_count(self) -> int:
@@ -231,6 +267,25 @@ def fetch_options(settings: Settings) -> "FetchOptions":
         concurrency=settings.fetch_concurrency or base.concurrency,
         allow_private=settings.allow_private_hosts,
     )
+
+
+def delta_options(settings: Settings, env: Mapping[str, str] = os.environ) -> "DeltaOptions":
+    """How to reach a Delta dataset: endpoint and keys come from the usual AWS variables
+    (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``), read
+    by deltalake and pyarrow themselves; an ``http://`` endpoint (a test or intranet server) is
+    allowed unless ``AWS_ALLOW_HTTP`` says otherwise. The scratch spool goes under
+    ``NEWSFLOW_CACHE_DIR`` (default ``~/.cache/newsflow``), one directory per dataset."""
+    from storage.delta import DeltaOptions
+
+    storage: dict[str, str] = {}
+    if env.get("AWS_ENDPOINT_URL", "").startswith("http://") and not env.get("AWS_ALLOW_HTTP"):
+        storage["allow_http"] = "true"
+    base = Path(
+        settings.cache_dir or Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or Path.home()) / ".cache")
+    )
+    cache = base / "newsflow" if not settings.cache_dir else base
+    key = hashlib.sha256(settings.out.encode()).hexdigest()[:16]
+    return DeltaOptions(storage_options=storage, cache_dir=cache / key)
 
 
 def use_prefect_api(url: str, env: MutableMapping[str, str] = os.environ, ui: bool = True) -> None:

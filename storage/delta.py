@@ -47,6 +47,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -98,9 +99,17 @@ def delta_schema(name: str) -> pa.Schema:
     return TABLES[name].append(pa.field(PARTITION_COLUMN, pa.string(), nullable=False))
 
 
-def is_delta_dataset(root: str) -> bool:
-    """Whether ``root`` already holds a newsflow Delta dataset (its articles table)."""
-    return DeltaTable.is_deltatable(f"{root.rstrip('/')}/articles")
+def register_views(con: duckdb.DuckDBPyConnection, root: str, storage_options: Mapping[str, str] | None = None) -> None:
+    """One DuckDB view per Delta table of the dataset at ``root`` that has rows: the table's
+    current version as a pyarrow dataset (DuckDB's own delta extension cannot be installed
+    offline, and a plain ``read_parquet`` glob would also read files no version references)."""
+    for name in TABLES:
+        uri = f"{root.rstrip('/')}/{name}"
+        if not DeltaTable.is_deltatable(uri, storage_options=dict(storage_options or {})):
+            continue
+        dataset = DeltaTable(uri, storage_options=dict(storage_options or {})).to_pyarrow_dataset()
+        if any(True for _ in dataset.get_fragments()):
+            con.register(name, dataset)
 
 
 @dataclass(frozen=True)
@@ -148,7 +157,7 @@ class DeltaDataset:
         self.root = root.rstrip("/")
         self.options = options or DeltaOptions()
         self._storage = dict(self.options.storage_options)
-        self._fs, self._base = _filesystem(self.root)
+        self._fs_and_base: tuple[pafs.FileSystem, str] | None = None
         # The local part: this machine's scratch spool, and the dedup index with its claim logic
         # (shared with the plain Parquet dataset, so both answer "already there?" the same way).
         self._work = Dataset(self.options.cache_dir)
@@ -157,6 +166,24 @@ class DeltaDataset:
         self._versions: dict[str, int] = {}
         self._pending: dict[str, Flush] = {}
         self._writer = WriterProperties(compression="ZSTD", compression_level=COMPRESSION_LEVEL)
+
+    @property
+    def _fs(self) -> pafs.FileSystem:
+        return self._filesystem()[0]
+
+    @property
+    def _base(self) -> str:
+        return self._filesystem()[1]
+
+    def _filesystem(self) -> tuple[pafs.FileSystem, str]:
+        """pyarrow's filesystem for the root (S3: endpoint, keys and region from the AWS
+        variables) and the root's path in it; made on first use (no I/O in the constructor)."""
+        if self._fs_and_base is None:
+            if "://" not in self.root:
+                self._fs_and_base = pafs.LocalFileSystem(), str(Path(self.root).resolve())
+            else:
+                self._fs_and_base = pafs.S3FileSystem(), self.root.split("://", 1)[1]
+        return self._fs_and_base
 
     @property
     def index(self) -> Index:
@@ -429,15 +456,6 @@ class DeltaDataset:
         else:
             with self._fs.open_output_stream(path) as fh:
                 fh.write(data)
-
-
-def _filesystem(root: str) -> tuple[pafs.FileSystem, str]:
-    """pyarrow's filesystem for ``root`` (S3: endpoint and keys from the AWS variables) and the
-    root's path in it."""
-    if "://" not in root:
-        return pafs.LocalFileSystem(), str(Path(root).resolve())
-    fs, path = pafs.FileSystem.from_uri(root)
-    return fs, path.rstrip("/")
 
 
 def _with_partition(rows: pa.Table) -> pa.Table:

@@ -1,9 +1,12 @@
 """Read a dataset back with DuckDB: the queries ``newsflow show`` and ``make demo`` print."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 
+from storage.backend import holds_delta
+from storage.delta import register_views
 from storage.schema import TABLES
 
 
@@ -12,9 +15,13 @@ def table_glob(root: str | Path, table: str) -> str:
     return str(Path(root) / table / "**" / "*.parquet")
 
 
-def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table that has files."""
+def connect(root: str | Path, *, storage_options: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per table that has files (for a Delta dataset, local or
+    ``s3://``, the tables' current versions; ``storage_options`` as for deltalake)."""
     con = duckdb.connect()
+    if holds_delta(root):
+        register_views(con, str(root), storage_options)
+        return con
     for table in TABLES:
         if any((Path(root) / table).glob("*/*.parquet")):
             source = f"read_parquet('{table_glob(root, table)}', hive_partitioning = true)"
@@ -38,9 +45,9 @@ QUERIES: tuple[tuple[str, str], ...] = (
 )
 
 
-def describe(root: str | Path) -> str:
+def describe(root: str | Path, *, storage_options: Mapping[str, str] | None = None) -> str:
     """A printable report of what the dataset at ``root`` holds."""
-    con = connect(root)
+    con = connect(root, storage_options=storage_options)
     views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     if not views:
         return f"{root}: no newsflow tables yet"
