@@ -269,6 +269,11 @@ def fetch_options(settings: Settings) -> "FetchOptions":
     )
 
 
+#: deltalake storage option -> the AWS variable it comes from (keys stay in the environment:
+#: deltalake and pyarrow read them there themselves).
+_AWS_OPTIONS = {"endpoint_url": "AWS_ENDPOINT_URL", "region": "AWS_REGION", "allow_http": "AWS_ALLOW_HTTP"}
+
+
 def delta_options(settings: Settings, env: Mapping[str, str] = os.environ) -> "DeltaOptions":
     """How to reach a Delta dataset: endpoint and keys come from the usual AWS variables
     (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``), read
@@ -277,8 +282,8 @@ def delta_options(settings: Settings, env: Mapping[str, str] = os.environ) -> "D
     ``NEWSFLOW_CACHE_DIR`` (default ``~/.cache/newsflow``), one directory per dataset."""
     from storage.delta import DeltaOptions
 
-    storage: dict[str, str] = {}
-    if env.get("AWS_ENDPOINT_URL", "").startswith("http://") and not env.get("AWS_ALLOW_HTTP"):
+    storage = {key: env[name] for key, name in _AWS_OPTIONS.items() if env.get(name)}
+    if storage.get("endpoint_url", "").startswith("http://") and not env.get("AWS_ALLOW_HTTP"):
         storage["allow_http"] = "true"
     base = Path(
         settings.cache_dir or Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or Path.home()) / ".cache")

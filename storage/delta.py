@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import pyarrow as pa
@@ -81,8 +81,8 @@ _STATE_OBJECTS = 16
 class DeltaOptions:
     """How to reach and keep a Delta dataset."""
 
-    #: deltalake ``storage_options`` (e.g. ``{"allow_http": "true"}`` for an http endpoint);
-    #: endpoint and keys otherwise come from the usual AWS variables, read by the libraries.
+    #: deltalake ``storage_options``: ``endpoint_url``, ``region``, ``allow_http`` (also used for
+    #: pyarrow's S3 client); the keys come from the usual AWS variables, read by the libraries.
     storage_options: Mapping[str, str] = field(default_factory=dict)
     #: Local working area: this machine's scratch spool for the dataset.
     cache_dir: Path = Path(".newsflow-cache")
@@ -122,6 +122,8 @@ class Flush:
     version: int
     now: datetime
     tables: dict[str, pa.Table]
+    #: Outcomes by count as the flush was built (before any race with another run was lost).
+    outcomes: dict[str, int] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         """One Parquet file: a row per table, each an Arrow IPC stream; the rest in metadata."""
@@ -131,7 +133,13 @@ class Flush:
             with pa.ipc.new_stream(sink, self.tables[name].schema) as writer:
                 writer.write_table(self.tables[name])
             blobs.append(sink.getvalue())
-        meta = {"flush_id": self.flush_id, "run_id": self.run_id, "version": self.version, "now": self.now.isoformat()}
+        meta = {
+            "flush_id": self.flush_id,
+            "run_id": self.run_id,
+            "version": self.version,
+            "now": self.now.isoformat(),
+            "outcomes": self.outcomes,
+        }
         table = pa.table({"table": list(COMMIT_ORDER), "ipc": pa.array(blobs, pa.large_binary())})
         table = table.replace_schema_metadata({"newsflow.flush": json.dumps(meta)})
         sink = io.BytesIO()
@@ -146,7 +154,8 @@ class Flush:
             name: pa.ipc.open_stream(blob.as_py()).read_all()
             for name, blob in zip(table.column("table").to_pylist(), table.column("ipc"), strict=True)
         }
-        return cls(meta["flush_id"], meta["run_id"], meta["version"], datetime.fromisoformat(meta["now"]), tables)
+        now = datetime.fromisoformat(meta["now"])
+        return cls(meta["flush_id"], meta["run_id"], meta["version"], now, tables, meta.get("outcomes", {}))
 
 
 class DeltaDataset:
@@ -182,7 +191,10 @@ class DeltaDataset:
             if "://" not in self.root:
                 self._fs_and_base = pafs.LocalFileSystem(), str(Path(self.root).resolve())
             else:
-                self._fs_and_base = pafs.S3FileSystem(), self.root.split("://", 1)[1]
+                fs = pafs.S3FileSystem(
+                    endpoint_override=self._storage.get("endpoint_url"), region=self._storage.get("region")
+                )
+                self._fs_and_base = fs, self.root.split("://", 1)[1]
         return self._fs_and_base
 
     @property
@@ -280,9 +292,9 @@ class DeltaDataset:
         flush = self._pending.get(flush_id)
         if flush is None:
             self._refresh()
-            tables, _ = self._work._build_tables(items, run_id=run_id, now=now)
+            tables, outcomes = self._work._build_tables(items, run_id=run_id, now=now)
             version = self._versions.setdefault(flush_id, len(self._versions))
-            flush = Flush(flush_id, run_id, version, now, tables)
+            flush = Flush(flush_id, run_id, version, now, tables, {str(k): v for k, v in outcomes.items()})
             self._put(self._flush_path(flush_id), flush.to_bytes())
             self._pending[flush_id] = flush
         owned, mentions = self._apply(flush)
@@ -475,17 +487,18 @@ def _ledger(inputs: pa.Table, owned: set[str]) -> pa.Table:
 
 
 def _stats(items: Sequence[ItemResult], flush: Flush, owned: set[str], mentions: int) -> CommitStats:
-    outcomes: Counter[Outcome] = Counter()
-    for item in items:
-        outcome = worker_outcome(item)
-        if item.article is not None and item.article.article_id not in owned:
-            outcome = "duplicate"
-        outcomes[outcome] += 1
+    """What the commit recorded: the flush's outcomes, with the articles another run's copy beat
+    (a race lost in the MERGE) moved from ``ingested`` to ``duplicate``."""
+    outcomes: Counter[str] = Counter(flush.outcomes)
+    lost = flush.tables["articles"].num_rows - len(owned)
+    if lost:
+        outcomes["ingested"] -= lost
+        outcomes["duplicate"] += lost
     reasons = Counter(
         item.failure.reason for item in items if item.failure is not None and worker_outcome(item) == "failed"
     )
     return CommitStats(
-        outcomes=dict(outcomes),
+        outcomes={cast(Outcome, k): v for k, v in outcomes.items() if v},
         reasons=dict(reasons),
         files=(),
         articles=len(owned),

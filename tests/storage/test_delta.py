@@ -58,15 +58,20 @@ def test_duplicates_by_id_or_content_hash_are_counted_not_written(tmp_path: Path
     delta(tmp_path).commit([article_item("a")], run_id="r1", flush_id="r1-0", now=NOW)
     again = delta(tmp_path)
     stats = again.commit(
-        [article_item("a2", article_id="id-a"), article_item("b", content_hash="hash-a"), article_item("c")],
+        [
+            article_item("a2", article_id="id-a"),
+            article_item("b", content_hash="hash-a"),
+            article_item("c"),
+            article_item("c-copy", article_id="id-c"),
+        ],
         run_id="r2",
         flush_id="r2-0",
         now=NOW,
     )
-    assert stats.outcomes == {"duplicate": 2, "ingested": 1}
+    assert stats.outcomes == {"duplicate": 3, "ingested": 1}
     assert ids(tmp_path) == ["id-a", "id-c"]
     assert rows(tmp_path, "entity_mentions") == 2
-    assert rows(tmp_path, "inputs") == 4
+    assert rows(tmp_path, "inputs") == 5
 
 
 def test_the_index_is_read_back_from_the_tables(tmp_path: Path) -> None:
