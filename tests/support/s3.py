@@ -99,7 +99,7 @@ def seaweedfs(data_dir: Path, buckets: tuple[str, ...] = ("newsflow",)) -> Itera
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
-                proc.wait(20)
+                proc.wait(5)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
