@@ -10,7 +10,7 @@ DEMO_OUT ?= data/demo
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-fast lint typecheck check bench lock gazetteer golden train-ner eval-ner clean
+.PHONY: install demo demo-cluster test test-fast lint typecheck check bench lock gazetteer golden train-ner eval-ner clean
 
 install: $(STAMP)
 
@@ -27,6 +27,12 @@ demo: $(STAMP)
 	$(BIN)/newsflow show $(DEMO_OUT)
 	@echo
 	@echo "Parquet written under $(abspath $(DEMO_OUT)) (tables: articles, entity_mentions, failures, inputs, runs)"
+
+# The multi-machine setup of docs/scaling.md on this machine: S3 store, Prefect server, Dask
+# scheduler and two workers; ingests examples/articles into s3://newsflow/demo on the cluster and
+# prints the commands that attach real machines. Ctrl-C stops it all (KEEP=0: stop at once).
+demo-cluster: $(STAMP)
+	tools/demo-cluster.sh
 
 # Every tier: unit tests, then servers, processes and flows against a real Prefect server.
 test: $(STAMP)
@@ -48,6 +54,7 @@ check: lint typecheck test
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_ingest
 	$(BIN)/python -m tests.bench.bench_fetch
+	$(BIN)/python -m tests.bench.bench_dask
 
 # Re-resolve pyproject.toml's dependencies into a fresh venv and write the lock file.
 lock:

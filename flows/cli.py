@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.settings import Settings, SettingsError, current_settings
+from flows.settings import DASK_BATCH_SIZE, Settings, SettingsError, current_settings
 from tasks.core.errors import ModelError
 
 
@@ -49,7 +49,10 @@ def _parser() -> argparse.ArgumentParser:
         "--out", default=settings.out, help="dataset directory or s3://bucket/prefix (default: %(default)s)"
     )
     ingest.add_argument(
-        "--batch-size", type=int, default=settings.batch_size, help="inputs per task (default: %(default)s)"
+        "--batch-size",
+        type=int,
+        default=settings.batch_size if "batch_size" in settings.model_fields_set else None,
+        help=f"inputs per task (default: {settings.batch_size}; {DASK_BATCH_SIZE} with --runner dask://)",
     )
     ingest.add_argument("--workers", type=int, default=settings.workers, help="worker processes, 0 = one per core")
     ingest.add_argument(

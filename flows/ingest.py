@@ -112,7 +112,7 @@ def ingest(
     ``.htm`` pages, ``.txt`` articles or URL lists, ``.jsonl`` records, ``.warc[.gz]`` archives)
     and http(s) URLs (a page, a feed, a sitemap, a URL list). A parameter left unset takes its
     setting (``NEWSFLOW_OUT``, ``NEWSFLOW_BATCH_SIZE``, ``NEWSFLOW_WORKERS``, ``NEWSFLOW_FLUSH_ROWS``,
-    ``NEWSFLOW_RUNNER``; defaults ``data``, 40, 0 = one per core, 500, ``local``). ``out`` may be
+    ``NEWSFLOW_RUNNER``; defaults ``data``, 40 (100 on Dask), 0 = one per core, 500, ``local``). ``out`` may be
     ``s3://bucket/prefix`` (Delta tables); ``runner`` ``dask://HOST:PORT`` runs the batches on
     that Dask cluster (docs/scaling.md). Returns the run summary, also left as the
     markdown artifact ``ingest-summary`` and as a row of the dataset's ``runs`` table (written
@@ -130,7 +130,7 @@ def ingest(
 
 def _ingest(sources: list[str], dataset: Store, settings: Settings, summary: RunSummary) -> None:
     started = time.monotonic()
-    batch_size, flush_rows = settings.batch_size, settings.flush_rows
+    batch_size, flush_rows = settings.batch_inputs, settings.flush_rows
     logger = get_run_logger()
     removed = dataset.open()
     summary.orphans_removed = len(removed)
