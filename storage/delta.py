@@ -45,9 +45,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -62,6 +61,9 @@ from storage.parquet import COMPRESSION_LEVEL
 from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
 from tasks.core.records import ItemResult
 from tasks.core.vocabulary import Outcome
+
+if TYPE_CHECKING:
+    import duckdb
 
 #: Index columns read from each table (never whole rows): the same as on local disk.
 INDEX_COLUMNS: dict[str, list[str]] = {
@@ -99,7 +101,9 @@ def delta_schema(name: str) -> pa.Schema:
     return TABLES[name].append(pa.field(PARTITION_COLUMN, pa.string(), nullable=False))
 
 
-def register_views(con: duckdb.DuckDBPyConnection, root: str, storage_options: Mapping[str, str] | None = None) -> None:
+def register_views(
+    con: "duckdb.DuckDBPyConnection", root: str, storage_options: Mapping[str, str] | None = None
+) -> None:
     """One DuckDB view per Delta table of the dataset at ``root`` that has rows: the table's
     current version as a pyarrow dataset (DuckDB's own delta extension cannot be installed
     offline, and a plain ``read_parquet`` glob would also read files no version references)."""

@@ -29,6 +29,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
 export OMP_NUM_THREADS=1
 
 mkdir -p "$WORK/s3" "$WORK/prefect"
+WORK=$(cd "$WORK" && pwd)
 pids=()
 stop() {
     for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
@@ -43,9 +44,9 @@ start() {  # NAME CMD...: run CMD in its own process group, output in $WORK/NAME
     pids+=($!)
 }
 
-wait_for() {  # WHAT PYTHON-EXPRESSION: poll until the expression is true (60 s)
-    local what=$1 check=$2
-    for _ in $(seq 120); do
+wait_for() {  # WHAT PYTHON-CODE: poll until the code runs without error (3 minutes: a Prefect
+    local what=$1 check=$2   # server's first start creates its database)
+    for _ in $(seq 360); do
         if "$BIN/python" -c "$check" 2>/dev/null; then return 0; fi
         sleep 0.5
     done
@@ -54,7 +55,7 @@ wait_for() {  # WHAT PYTHON-EXPRESSION: poll until the expression is true (60 s)
 }
 
 start s3 "$BIN/weed" mini -dir="$WORK/s3" -ip="$HOST" -master.telemetry=false -s3.port="$S3_PORT"
-start prefect env PREFECT_HOME="$PWD/$WORK/prefect" "$BIN/prefect" server start --host "$HOST" --port "$PREFECT_PORT"
+start prefect env PREFECT_HOME="$WORK/prefect" "$BIN/prefect" server start --host "$HOST" --port "$PREFECT_PORT"
 start scheduler "$BIN/dask" scheduler --host "$HOST" --port "$DASK_PORT" --no-dashboard
 start workers "$BIN/dask" worker "tcp://$HOST:$DASK_PORT" --nworkers 2 --nthreads 1 --no-dashboard
 
