@@ -29,7 +29,7 @@ from tasks.core.errors import BatchError, InternalError, NewsflowError, SourceNo
 from tasks.core.identity import sha256_hex, url_digest
 from tasks.core.records import InputRef, ItemResult, failed
 from tasks.core.vocabulary import Outcome, Stage
-from tasks.sources.discover import DiscoverOptions, Fingerprints, discover
+from tasks.sources.discover import DiscoverOptions, Fingerprints, discover, estimate
 from tasks.sources.web.fetch import Fetcher, FetchOptions
 from tasks.sources.web.formats import Link
 from tasks.sources.web.harvest import Harvest, harvest, is_web_source, url_list_links, warc_refs
@@ -74,6 +74,14 @@ class Collector:
     validators: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Pages a harvest found already in the dataset without fetching them (counted, not yielded).
     known_pages: int = 0
+    #: Directory SOURCEs in which no file had a known suffix.
+    empty_sources: list[str] = field(default_factory=list)
+    #: Called with the number of URLs to fetch when the web phase begins (progress reporting).
+    on_fetch: Callable[[int], None] | None = None
+
+    def estimate(self) -> int:
+        """About how many inputs the local SOURCEs hold (web SOURCEs are counted once fetched)."""
+        return estimate([s for s in self.sources if not is_web_source(s)], self.options)
 
     def __iter__(self) -> Iterator[Collected]:
         web = [s for s in self.sources if is_web_source(s)]
@@ -90,8 +98,10 @@ class Collector:
         if not os.path.exists(source):
             yield failed(_source_ref(source), SourceNotFound(f"source not found: {source}"), stage="discover")
             return
+        found = 0
         try:
             for ref in discover([source], self.options, fingerprints=self.fingerprints):
+                found += 1
                 if ref.kind == "urllist":
                     try:
                         links.extend(url_list_links(ref.path))
@@ -103,6 +113,9 @@ class Collector:
                     yield self._triage(ref)
         except Exception as exc:  # the rest of this SOURCE is lost; it and the other SOURCEs go on
             yield failed(_source_ref(source), as_error(exc, "discover"), stage="discover")
+            return
+        if not found and os.path.isdir(source):
+            self.empty_sources.append(source)
 
     def _warc(self, archive: InputRef) -> Iterator[Collected]:
         """The archive's pages; an archive that breaks part-way keeps the pages read before it."""
@@ -122,6 +135,8 @@ class Collector:
         def known(canonical: str, digest: str) -> bool:
             return self.ledger.claim(digest, url=canonical) is not None
 
+        if self.on_fetch is not None:
+            self.on_fetch(len(sources) + len(links))
         try:
             result = self.fetch(sources, links, known)
         except Exception as exc:  # the whole fetch failed for good: every URL is retried next run
