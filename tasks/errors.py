@@ -3,6 +3,36 @@
 Every error a step raises on purpose is a :class:`NewsflowError`. Its ``reason`` is the short
 code written to ``failures.reason``; its ``retryable`` class attribute is the only thing the
 retry predicate (:func:`is_retryable`) reads, at the Prefect level and inside batches alike.
+
+::
+
+    NewsflowError
+    ├── SourceError                  discover: an input file cannot be used at all
+    │   ├── SourceNotFound           not_found
+    │   ├── NotRegularFile           not_regular_file (a FIFO, device, socket)
+    │   ├── OutsideSource            outside_source (a symlink whose target leaves its SOURCE)
+    │   └── UnreadableSource         unreadable (permission denied, vanished while read)
+    ├── InputError                   load: the input is unusable as it is
+    │   ├── UnsupportedType          unsupported_type
+    │   ├── DecodeError              decode_error
+    │   ├── TooLarge                 too_large
+    │   ├── NotHtml                  not_html
+    │   ├── InvalidRecord            invalid_record
+    │   ├── MalformedSource          malformed_source (feed, sitemap, URL list, WARC)
+    │   └── TruncatedRecord          truncated_record (a WARC record cut short)
+    ├── ExtractionError              extraction_error
+    ├── EmptyExtraction              empty_extraction
+    ├── ModelError                   bad_model
+    ├── WorkerCrashed                worker_crash
+    └── FetchError                   fetch: http_<status>, not_html, too_large, ...
+        ├── BlockedAddress           blocked_private_address
+        ├── BadUrl                   bad_url
+        ├── RobotsDisallowed         robots_disallowed
+        ├── BadContentEncoding       bad_content_encoding
+        ├── FetchLater               retryable by a later run: timeout, dns_error, host_paused, ...
+        │   ├── RobotsUnavailable    robots_unavailable (robots.txt answered 5xx/429 or not at all)
+        │   └── ChallengePage        challenge_page (a bot challenge instead of the page)
+        └── TransientFetchError      retried within the run (never leaves the fetcher)
 """
 
 from typing import ClassVar
@@ -26,7 +56,7 @@ class NewsflowError(Exception):
 
 
 class SourceError(NewsflowError):
-    """A SOURCE argument cannot be used at all (the run stops before it starts)."""
+    """An input file (a SOURCE, or a file found under one) cannot be used at all."""
 
     stage = "discover"
     reason = "bad_source"
@@ -34,6 +64,24 @@ class SourceError(NewsflowError):
 
 class SourceNotFound(SourceError):
     reason = "not_found"
+
+
+class NotRegularFile(SourceError):
+    """A FIFO, device or socket: reading it could block forever or never end."""
+
+    reason = "not_regular_file"
+
+
+class OutsideSource(SourceError):
+    """A symlink inside a SOURCE directory whose real path lies outside it."""
+
+    reason = "outside_source"
+
+
+class UnreadableSource(SourceError):
+    """The file exists but cannot be read (permissions, removed while discovery ran)."""
+
+    reason = "unreadable"
 
 
 class InputError(NewsflowError):
@@ -68,6 +116,13 @@ class MalformedSource(InputError):
     reason = "malformed_source"
 
 
+class TruncatedRecord(InputError):
+    """A WARC record whose payload ends before its declared length: ingesting it would keep
+    part of an article as if it were all of it."""
+
+    reason = "truncated_record"
+
+
 class ExtractionError(NewsflowError):
     """The extractor raised on a page."""
 
@@ -80,13 +135,6 @@ class EmptyExtraction(NewsflowError):
 
     stage = "extract"
     reason = "empty_extraction"
-
-
-class TransientError(NewsflowError):
-    """Worth another try: the input may succeed later."""
-
-    retryable = True
-    reason = "transient"
 
 
 class ModelError(NewsflowError):
@@ -124,7 +172,19 @@ class BlockedAddress(FetchError):
 
 
 class BadUrl(FetchError):
+    """Not an http(s) URL with a valid host and port (a redirect to one included)."""
+
     reason = "bad_url"
+
+
+class RobotsDisallowed(FetchError):
+    reason = "robots_disallowed"
+
+
+class BadContentEncoding(FetchError):
+    """The body does not decode as its ``Content-Encoding`` says (or uses one we do not read)."""
+
+    reason = "bad_content_encoding"
 
 
 class FetchLater(FetchError):
@@ -132,6 +192,19 @@ class FetchLater(FetchError):
     URL retryable, so a later run tries it again. Not retried again within the run."""
 
     retryable = True
+
+
+class RobotsUnavailable(FetchLater):
+    """robots.txt could not be read (5xx, 429, timeout, connection error): RFC 9309 says crawl
+    nothing of that host now, and the pages stay due for a later run."""
+
+    reason = "robots_unavailable"
+
+
+class ChallengePage(FetchLater):
+    """A bot-challenge page came instead of the article; another day it may not."""
+
+    reason = "challenge_page"
 
 
 class TransientFetchError(FetchError):
