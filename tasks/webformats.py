@@ -338,7 +338,10 @@ def _entry_title(entry: Any) -> str | None:
     detail = entry.get("title_detail") or {}
     if detail.get("type") in ("text/html", "application/xhtml+xml") and "<" in title:
         # The markup arrives as source (Atom type="html"): its text is the title, not its tags.
-        return _collapse(str(lxml.html.fragment_fromstring(title, create_parent="div").text_content()))
+        try:
+            return _collapse(str(lxml.html.fragment_fromstring(title, create_parent="div").text_content()))
+        except (ValueError, etree.LxmlError):  # NUL and control characters lxml refuses
+            pass
     return _collapse(title)
 
 
@@ -676,18 +679,28 @@ def _children(element: Any) -> Iterator[Any]:
 
 
 def _local(element: Any) -> str:
-    return str(etree.QName(element).localname)
+    return _split_tag(element)[1]
+
+
+def _split_tag(element: Any) -> tuple[str | None, str]:
+    """``(namespace, local name)`` of an element. Read from the tag string: libxml2's recovery
+    can leave tags such as ``rdf:RDF`` without a namespace, which ``etree.QName`` refuses."""
+    tag = str(element.tag)
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return None, tag.rpartition(":")[2]
 
 
 def _child(element: Any, local: str) -> Any:
     """First child named ``local`` in any namespace, preferring the parent's own namespace so
     that e.g. ``<media:title>`` does not shadow an item's ``<title>``."""
-    own = etree.QName(element).namespace
+    own = _split_tag(element)[0]
     fallback = None
     for child in _children(element):
-        qname = etree.QName(child)
-        if qname.localname == local:
-            if qname.namespace == own:
+        namespace, name = _split_tag(child)
+        if name == local:
+            if namespace == own:
                 return child
             if fallback is None:
                 fallback = child
@@ -716,7 +729,10 @@ def _resolve(element: Any, base_url: str, href: str | None) -> str | None:
 
 
 def _absolute(base_url: str | None, href: str) -> str | None:
-    url = urljoin(base_url, href.strip()) if base_url else href.strip()
+    try:
+        url = urljoin(base_url, href.strip()) if base_url else href.strip()
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 bracket)
+        return None
     return url if _is_http_url(url) else None
 
 

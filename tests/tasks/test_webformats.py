@@ -1,3 +1,4 @@
+import contextlib
 import gzip
 import hashlib
 import io
@@ -672,3 +673,21 @@ def test_garbage_after_good_records_keeps_the_records_before_it() -> None:
 def test_iter_warc_rejects_what_is_no_warc() -> None:
     with pytest.raises(MalformedSource):
         list(iter_warc(io.BytesIO(b"HTTP/1.1 200 OK\r\n\r\nhello")))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>http://[::1/x</loc></sitemap></sitemapindex>",
+        b'<?xml version="1.0"?>\n<rdf:RDF \xd9VO\xec="x"><url><loc>https://a.example/</loc></url></rdf:RDF>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="html">A &\xceS\x07\n\x1a(lt;b&gt;bold&lt;/b&gt;'
+        b'</title><link href="https://a.example/1"/></entry></feed>',
+    ],
+    ids=["bad-ipv6-loc", "recovered-prefix-tag", "control-char-title"],
+)
+def test_hostile_documents_fail_only_as_newsflow_errors(body: bytes) -> None:
+    # Found by fuzzing: ValueErrors from urljoin, etree.QName and lxml.html escaped before.
+    for parse in (parse_feed, parse_sitemap):
+        with contextlib.suppress(InputError):
+            parse(body, BASE)
