@@ -334,13 +334,8 @@ class Fetcher:
         robots_url = f"{parse_target(url).origin}/robots.txt"
         current = robots_url
         try:
-            for hop in range(self.options.max_redirects + 1):
-                try:
-                    await self._guard(current)
-                except BlockedAddress:
-                    if hop == 0:
-                        raise  # the page's own host: the page is refused for that, not for robots
-                    raise RobotsUnavailable(f"robots.txt redirects to a refused address: {current}") from None
+            for _hop in range(self.options.max_redirects + 1):
+                await self._guard(current)
                 self.requests += 1
                 async with asyncio.timeout(self.options.total_timeout):
                     async with self._client.stream("GET", current) as resp:
@@ -357,8 +352,14 @@ class Fetcher:
                             raise RobotsUnavailable(f"robots.txt answered HTTP {status} without a Location")
                         text = (await _read_prefix(resp, ROBOTS_MAX_BYTES)).decode("utf-8", "replace")
                         return Protego.parse(text)
-        except (RobotsUnavailable, BlockedAddress):
+        except RobotsUnavailable:
             raise
+        except (BlockedAddress, FetchLater) as exc:
+            # Refused or unresolvable: about the page's own host before any redirect (so the page
+            # fails for that reason); about where robots.txt redirected to after one.
+            if current == robots_url and (isinstance(exc, BlockedAddress) or exc.reason == "dns_error"):
+                raise
+            raise RobotsUnavailable(f"robots.txt of {robots_url} unreadable at {current}: {exc}") from exc
         except (NewsflowError, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, TimeoutError) as exc:
             raise RobotsUnavailable(f"robots.txt of {robots_url} unreadable: {type(exc).__name__}: {exc}") from exc
         return None  # more redirects than RFC 9309 asks us to follow: "unavailable", no rules

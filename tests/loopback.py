@@ -32,7 +32,8 @@ Behaviours by path (counted per path, so "fails twice then works" is determinist
                           listing /a/ok-N.html); ``max_in_flight`` counts the children fetched at once
 
 ``Site(robots=...)`` replaces the robots.txt body; ``Site(robots_status=503)`` makes it answer
-that status instead. Every loop is bounded; ``stop()`` ends stalls at once.
+that status instead (301/302: a redirect to http://localhost/robots.txt). Every loop is bounded;
+``stop()`` ends stalls at once.
 """
 
 import functools
@@ -137,6 +138,8 @@ class Site:
         self.hits[path] += 1
         n = self.hits[path]
         if path == "/robots.txt":
+            if self.robots_status in (301, 302):  # to a host the fetcher refuses
+                return self._send(h, self.robots_status, b"", None, {"Location": "http://localhost/robots.txt"})
             if self.robots_status != 200:
                 return self._send(h, self.robots_status, b"robots.txt unavailable", "text/plain")
             delay = f"Crawl-delay: {self.crawl_delay}\n" if self.crawl_delay else ""

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from tasks.errors import FetchError
+from tasks.errors import FetchError, FetchLater
 from tasks.fetch import Fetched, Fetcher, FetchOptions, _retry_after
 from tasks.netguard import Resolver, guarded_transport, is_public, resolve_public
 from tests.loopback import Site
@@ -158,6 +158,27 @@ def test_a_name_is_resolved_once_and_connected_to_as_vetted(site: Site, tmp_path
     (result,) = fetch_all([f"http://faß.test:{port}/a/ok-0.html"], tmp_path, options, transport=guarded(resolve))
     assert outcome(result) == "ok"
     assert asked == ["xn--fa-hia.test"] and site.hits["/a/ok-0.html"] == 1
+
+
+@pytest.mark.parametrize("where", ["page", "robots-redirect"])
+def test_refused_and_unresolvable_hosts_are_named_for_what_they_are(
+    quick_site: Site, tmp_path: Path, where: str
+) -> None:
+    async def resolve(host: str, port: int) -> list[str]:
+        if host == "nowhere.test":
+            raise FetchLater("no such host", reason="dns_error")
+        return await public_alias({"news.test": "127.0.0.1"})(host, port)
+
+    port = urlsplit(quick_site.base).port
+    if where == "page":
+        urls = [f"http://nowhere.test:{port}/a/ok-0.html", f"http://localhost:{port}/a/ok-0.html"]
+        expected = ["dns_error", "blocked_private_address"]
+    else:  # robots.txt of news.test redirects to a refused host: robots.txt is unavailable, not the page
+        quick_site.robots_status = 301
+        urls = [f"http://news.test:{port}/a/ok-0.html"]
+        expected = ["robots_unavailable"]
+    results = fetch_all(urls, tmp_path, replace(FAST, allow_private=False), transport=guarded(resolve))
+    assert [outcome(r) for r in results] == expected
 
 
 def test_a_name_that_resolves_to_loopback_is_refused_before_any_request(site: Site, tmp_path: Path) -> None:
