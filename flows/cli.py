@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from flows.settings import DEFAULTS, Settings, SettingsError, current_settings, env_name
-from storage.query import NotADataset, require_dataset
+from storage.root import NotADataset, require_dataset
 
 
 class UsageError(Exception):

@@ -11,7 +11,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from storage.root import NotADataset, is_dataset, require_dataset
 from storage.schema import PARTITION_COLUMN, TABLES
+
+__all__ = ["PARTITIONING", "NotADataset", "connect", "describe", "is_dataset", "read_table", "require_dataset"]
 
 #: The hive partitioning of every table, with ``ingest_date`` typed as a date (pyarrow and pandas
 #: would otherwise read it as a string category).
@@ -19,26 +22,6 @@ PARTITIONING = ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), fla
 
 #: Characters of article text on each side of a mention in ``mentions.snippet``.
 SNIPPET_CONTEXT = 80
-
-
-class NotADataset(ValueError):
-    """A path given as a dataset that holds no newsflow dataset."""
-
-
-def is_dataset(root: str | Path) -> bool:
-    """Whether ``root`` holds a newsflow dataset (its state directory or any table)."""
-    path = Path(root)
-    return (path / ".newsflow").is_dir() or any((path / table).is_dir() for table in TABLES)
-
-
-def require_dataset(root: str | Path) -> Path:
-    """``root`` as a Path; raises :class:`NotADataset` (one line, naming it) when it holds none."""
-    path = Path(root)
-    if not path.exists():
-        raise NotADataset(f"{root}: no such directory (give the --out of an ingest)")
-    if not is_dataset(path):
-        raise NotADataset(f"{root}: not a newsflow dataset (no tables and no .newsflow/ in it)")
-    return path
 
 
 def table_glob(root: str | Path, table: str) -> str:

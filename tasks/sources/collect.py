@@ -25,7 +25,7 @@ from typing import Protocol
 
 import httpx
 
-from tasks.core.errors import BatchError, InternalError, NewsflowError, SourceNotFound, Unreadable
+from tasks.core.errors import BatchError, InternalError, NewsflowError, SourceNotFound, UnreadableSource
 from tasks.core.identity import sha256_hex, url_digest
 from tasks.core.records import InputRef, ItemResult, failed
 from tasks.core.vocabulary import Outcome, Stage
@@ -98,30 +98,35 @@ class Collector:
         if not os.path.exists(source):
             yield failed(_source_ref(source), SourceNotFound(f"source not found: {source}"), stage="discover")
             return
+        # Discovery and the readers of archives and URL lists pass each unusable entry (a refused
+        # symlink, a truncated record, an undecodable line) here, and go on with the rest.
+        refused: list[ItemResult] = []
         found = 0
         try:
-            for ref in discover([source], self.options, fingerprints=self.fingerprints):
+            for ref in discover([source], self.options, fingerprints=self.fingerprints, on_failure=refused.append):
                 found += 1
                 if ref.kind == "urllist":
                     try:
-                        links.extend(url_list_links(ref.path))
+                        links.extend(url_list_links(ref.path, on_failure=refused.append))
                     except Exception as exc:
                         yield failed(ref, as_error(exc, "load"), stage="load")
                 elif ref.kind == "warc":
-                    yield from self._warc(ref)
+                    yield from self._warc(ref, refused)
                 else:
                     yield self._triage(ref)
+                yield from _drain(refused)
         except Exception as exc:  # the rest of this SOURCE is lost; it and the other SOURCEs go on
             yield failed(_source_ref(source), as_error(exc, "discover"), stage="discover")
-            return
+        yield from _drain(refused)
         if not found and os.path.isdir(source):
             self.empty_sources.append(source)
 
-    def _warc(self, archive: InputRef) -> Iterator[Collected]:
+    def _warc(self, archive: InputRef, refused: list[ItemResult]) -> Iterator[Collected]:
         """The archive's pages; an archive that breaks part-way keeps the pages read before it."""
         try:
-            for ref in warc_refs(archive.path, self.spool):
+            for ref in warc_refs(archive.path, self.spool, on_failure=refused.append):
                 yield self._triage(ref)
+                yield from _drain(refused)
         except Exception as exc:
             yield failed(archive, as_error(exc, "load"), stage="load")
 
@@ -153,13 +158,18 @@ class Collector:
         yield from result.failures
 
 
+def _drain(queue: list[ItemResult]) -> Iterator[ItemResult]:
+    while queue:
+        yield queue.pop(0)
+
+
 def as_error(exc: Exception, stage: Stage) -> NewsflowError:
     """Any exception met while collecting, as the error recorded for the input: ours as they are,
     the file system's as ``unreadable``, anything else (a bug, a hostile input) as internal."""
     if isinstance(exc, NewsflowError):
         return exc
     if isinstance(exc, OSError):
-        return Unreadable(f"{type(exc).__name__}: {exc}")
+        return UnreadableSource(f"{type(exc).__name__}: {exc}", stage=stage)
     return InternalError.wrap(exc, stage=stage)
 
 
