@@ -139,6 +139,12 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         "SIGTERM stops both.",
     )
     serve.add_argument("--file", default="prefect.yaml", help="deployments file (default: %(default)s)")
+    serve.add_argument(
+        "--params",
+        default=settings.deployment_params,
+        help="YAML file of per-deployment parameter overrides, e.g. poll-feeds' real sources "
+        f"(default: {env_name('deployment_params')})",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
     serve.add_argument(
         "--port",
@@ -282,11 +288,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     project = Path(args.file)
     if not project.is_file():
         raise UsageError(f"--file {project}: no such deployments file")
+    overrides = Path(args.params).expanduser() if args.params else None
+    if overrides is not None:
+        from flows.deployments import load_overrides, load_specs
+
+        if not overrides.is_file():
+            raise UsageError(f"--params {overrides}: no such file")
+        try:
+            unknown = set(load_overrides(overrides)) - {spec.name for spec in load_specs(project)}
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"--params {exc}") from None
+        if unknown:
+            raise UsageError(f"--params {overrides}: {project} has no deployment {', '.join(sorted(unknown))}")
     if settings.prefect_api_url:
         if not answers(settings.prefect_api_url):
             raise UsageError(f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url}")
         print(f"serving against the Prefect server at PREFECT_API_URL={settings.prefect_api_url}")
-        _serve_deployments(project)
+        _serve_deployments(project, overrides)
     else:
         if port_in_use(args.host, args.port):
             url = f"http://{args.host}:{args.port}/api"
@@ -301,12 +319,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         with local_server(home, args.host, args.port, startup_timeout=settings.prefect_startup_timeout) as api_url:
             use_prefect_api(api_url)
             print(f"Prefect server ready: UI at {api_url.removesuffix('/api')}")
-            _serve_deployments(project)
+            _serve_deployments(project, overrides)
     print("newsflow serve: stopped")
     return 0
 
 
-def _serve_deployments(project: Path) -> None:
+def _serve_deployments(project: Path, overrides: Path | None) -> None:
     """Serve every deployment of ``project`` until Ctrl-C or SIGTERM (both stop cleanly)."""
     import asyncio
 
@@ -322,7 +340,7 @@ def _serve_deployments(project: Path) -> None:
 
     # Schedules stay active when we stop: starting `newsflow serve` again resumes them.
     runner = _Runner(pause_on_shutdown=False)
-    for deployment in runner_deployments(project):
+    for deployment in runner_deployments(project, overrides):
         runner.add_deployment(deployment)
     with suppress(KeyboardInterrupt):
         asyncio.run(runner.start())

@@ -120,6 +120,11 @@ class Settings(BaseModel):
     ] = STARTUP_TIMEOUT_SECONDS
     #: Where ``newsflow serve``'s own server keeps its SQLite database and log.
     server_home: Annotated[str, Field(json_schema_extra=_env("NEWSFLOW_SERVER_HOME", "a directory"))] = ""
+    #: Per-deployment parameter overrides for ``newsflow serve`` (YAML), kept outside the checkout.
+    deployment_params: Annotated[
+        str | None,
+        Field(json_schema_extra=_env("NEWSFLOW_DEPLOYMENT_PARAMS", "a YAML file of deployment: {parameter: value}")),
+    ] = None
     server_port: Annotated[
         int, Field(ge=1, le=65535, json_schema_extra=_env("NEWSFLOW_SERVER_PORT", "a port, 1 to 65535"))
     ] = 4200
