@@ -83,10 +83,14 @@ def fetch_web_task(
     settings: Settings,
     spool: Path,
     validators: dict[str, dict[str, str]],
+    on_progress: Callable[[int], None] | None = None,
 ) -> Harvest:
     """Fetch feeds, sitemaps and URL lists, then every page they list that the dataset lacks.
     Per-URL failures come back as failure items; only an error of the whole fetch fails the task."""
-    result = fetch_pages(sources, links, known, options=fetch_options(settings), spool=spool, validators=validators)
+    options = fetch_options(settings)
+    result = fetch_pages(
+        sources, links, known, options=options, spool=spool, validators=validators, on_progress=on_progress
+    )
     get_run_logger().info(
         "fetched %d page(s) with %d request(s); %d failed, %d already in the dataset",
         len(result.refs),
@@ -125,7 +129,9 @@ def ingest(
         Progress(log=logger.info) as progress,
     ):
         _Run(dataset, settings, summary, progress, stop).run(sources)
-    logger.info("%s", summary.to_text())
+        # Logged while the progress display holds Prefect's INFO lines back: on a terminal the CLI
+        # prints the summary itself; in a worker's log or cron this line is the summary.
+        logger.info("%s", summary.to_text())
     return summary.as_dict()
 
 

@@ -128,6 +128,13 @@ class Progress:
         self.done += count
         self._tick()
 
+    def requests(self, count: int) -> None:
+        """During the fetch phase: ``count`` HTTP requests made so far."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=f"fetch ({count} requests)")
+        else:
+            self.log(f"fetch: {count} requests so far, {_duration(self.clock() - self.started)} elapsed")
+
     def committed(self, rows: int) -> None:
         """One commit of ``rows`` inputs made visible."""
         self.commits += 1

@@ -191,14 +191,28 @@ def fetch_pages(
     spool: Path,
     validators: dict[str, dict[str, str]],
     transport: httpx.AsyncBaseTransport | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    every: float = 10.0,
 ) -> Harvest:
     """Fetch web SOURCEs and links with one pooled client on one event loop (I/O-bound), pages
     spooled to ``spool``; per-URL failures come back in the harvest, never raised. ``transport``
-    is httpx's seam (tests pass a MockTransport)."""
+    is httpx's seam (tests pass a MockTransport); ``on_progress`` hears the number of requests
+    made so far every ``every`` seconds (a long fetch is not silent)."""
+
+    async def report(fetcher: Fetcher) -> None:
+        assert on_progress is not None
+        while True:
+            await asyncio.sleep(every)
+            on_progress(fetcher.requests)
 
     async def run() -> Harvest:
         async with Fetcher(options, spool, transport=transport) as fetcher:
-            result = await harvest(fetcher, sources, links, validators=validators, known=known)
+            reporter = asyncio.create_task(report(fetcher)) if on_progress is not None else None
+            try:
+                result = await harvest(fetcher, sources, links, validators=validators, known=known)
+            finally:
+                if reporter is not None:
+                    reporter.cancel()
             result.requests = fetcher.requests
             return result
 
