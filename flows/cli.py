@@ -2,69 +2,125 @@
 
 Prefect is imported only inside the commands that need it, after the settings module has set
 newsflow's defaults, so ``newsflow --help`` is instant and worker processes stay prefect-free.
+Every misuse is reported as one line naming the option or variable at fault, before any server or
+worker starts; exit codes: 0 done, 1 the run failed (or, with ``--fail-on-error``, some input
+did), 2 a usage or configuration error, 130 stopped by a second Ctrl-C.
 """
 
 import argparse
 import json
-import re
-import signal
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, NoReturn
 
-from flows.settings import DASK_BATCH_SIZE, Settings, SettingsError, current_settings
-from tasks.core.errors import ModelError
+from pydantic import ValidationError
+
+from flows.settings import DASK_BATCH_SIZE, DEFAULTS, Settings, SettingsError, current_settings, env_name
+from storage.root import NotADataset, is_remote, require_dataset
+
+
+class UsageError(Exception):
+    """A command that cannot run as given: one line, naming the option at fault."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, without prefix abbreviations of options, and with errors on one line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _setting(field: str) -> Callable[[str], Any]:
+    """An argparse type that checks a value against the bounds of setting ``field``."""
+
+    def parse(value: str) -> Any:
+        try:
+            return getattr(Settings.model_validate({field: value}), field)
+        except ValidationError as exc:
+            extra = type(DEFAULTS).model_fields[field].json_schema_extra
+            accepts = extra.get("accepts") if isinstance(extra, dict) else "?"
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise argparse.ArgumentTypeError(f"{value!r}: {message} (accepts {accepts})") from None
+
+    parse.__name__ = field  # argparse names the type in some messages
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
     try:
-        parser = _parser()
-    except SettingsError as exc:  # a malformed NEWSFLOW_* variable: before anything starts
-        print(f"newsflow: {exc}", file=sys.stderr)
-        return 2
+        settings, settings_error = current_settings(), None
+    except SettingsError as exc:  # still let --help work; a command reports it before starting
+        settings, settings_error = DEFAULTS, exc
+    parser = _parser(settings)
     args = parser.parse_args(argv)
     if not hasattr(args, "command"):
         parser.print_help()
         return 2
-    return int(args.command(args))
+    try:
+        if settings_error is not None:
+            raise UsageError(str(settings_error))
+        return int(args.command(args, settings))
+    except (UsageError, NotADataset) as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsflow: stopped at once; what was committed stays, the next run does the rest", file=sys.stderr)
+        return 130
 
 
-def _parser() -> argparse.ArgumentParser:
-    settings = current_settings()
-    parser = argparse.ArgumentParser(prog="newsflow", description="News ingestion into partitioned Parquet.")
-    sub = parser.add_subparsers(metavar="COMMAND")
+def _parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = _Parser(prog="newsflow", description="News ingestion into partitioned Parquet.")
+    sub = parser.add_subparsers(metavar="COMMAND", parser_class=_Parser)
 
     ingest = sub.add_parser(
         "ingest",
         help="ingest files, directories and web sources into a dataset",
         description="Run the Prefect flow 'ingest' (embedded server unless PREFECT_API_URL is set) over "
-        "SOURCEs: files or directories (.html/.htm pages, .txt articles or URL lists, .jsonl records, "
+        "SOURCEs: files or directories (.html/.htm/.xhtml pages, .txt articles or URL lists, .jsonl records, "
         ".warc/.warc.gz archives) and http(s) URLs (a page, an RSS/Atom/JSON feed, a sitemap or sitemap "
-        "index, a URL list).",
+        "index, a URL list). Ctrl-C (or SIGTERM) stops after the batches in progress; twice stops at once.",
     )
     ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="file, directory or http(s) URL")
-    ingest.add_argument(
-        "--out", default=settings.out, help="dataset directory or s3://bucket/prefix (default: %(default)s)"
-    )
+    _out_option(ingest, settings)
     ingest.add_argument(
         "--batch-size",
-        type=int,
+        type=_setting("batch_size"),
+        # Unset, the flow picks 40, or 100 on Dask (where a task costs ~0.1-0.6 s).
         default=settings.batch_size if "batch_size" in settings.model_fields_set else None,
-        help=f"inputs per task (default: {settings.batch_size}; {DASK_BATCH_SIZE} with --runner dask://)",
-    )
-    ingest.add_argument("--workers", type=int, default=settings.workers, help="worker processes, 0 = one per core")
-    ingest.add_argument(
-        "--flush-rows",
-        type=int,
-        default=settings.flush_rows,
-        help="articles buffered before each commit (default: %(default)s)",
+        help=f"inputs per task (default: {settings.batch_size}, {DASK_BATCH_SIZE} with --runner dask://; "
+        f"{env_name('batch_size')})",
     )
     ingest.add_argument(
         "--runner",
+        type=_setting("runner"),
         default=settings.runner,
-        help="where batches run: local worker processes, or dask://HOST:PORT (default: %(default)s)",
+        help=f"where batches run: local worker processes, or dask://HOST:PORT, a Dask scheduler "
+        f"(default: %(default)s; {env_name('runner')})",
+    )
+    ingest.add_argument(
+        "--workers",
+        type=_setting("workers"),
+        default=settings.workers,
+        help=f"worker processes, 0 = one per core (default: %(default)s; {env_name('workers')})",
+    )
+    ingest.add_argument(
+        "--flush-rows",
+        type=_setting("flush_rows"),
+        default=settings.flush_rows,
+        help=f"inputs buffered before each commit (default: %(default)s; {env_name('flush_rows')})",
+    )
+    ingest.add_argument(
+        "--fail-on-error",
+        action="store_true",
+        help="exit 1 when any input failed (for cron and CI); without it, only a failed run exits 1",
     )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.set_defaults(command=_ingest)
@@ -74,31 +130,45 @@ def _parser() -> argparse.ArgumentParser:
         help="merge small files and drop duplicate rows in a dataset",
         description="Run the Prefect flow 'compact' (embedded server unless PREFECT_API_URL is set).",
     )
-    compact.add_argument("out", nargs="?", default=settings.out, help="dataset directory (default: %(default)s)")
+    _dataset_argument(compact, settings)
     compact.add_argument(
         "--min-files",
-        type=int,
+        type=_setting("compact_min_files"),
         default=settings.compact_min_files,
-        help="rewrite a partition when a table has at least this many files (default: %(default)s)",
+        help="rewrite a partition when a table has at least this many files "
+        f"(default: %(default)s; {env_name('compact_min_files')})",
     )
     compact.set_defaults(command=_compact)
 
     serve = sub.add_parser(
         "serve",
         help="run the deployments of prefect.yaml on their schedules until Ctrl-C",
-        description="Start a persistent Prefect server on loopback (unless PREFECT_API_URL "
-        "points to one) and serve every deployment of prefect.yaml in this process.",
+        description="Start a persistent Prefect server on loopback (unless PREFECT_API_URL points to one, "
+        "which is then used) and serve every deployment of prefect.yaml in this process. Ctrl-C or "
+        "SIGTERM stops both.",
     )
     serve.add_argument("--file", default="prefect.yaml", help="deployments file (default: %(default)s)")
+    serve.add_argument(
+        "--params",
+        default=settings.deployment_params,
+        help="YAML file of per-deployment parameter overrides, e.g. poll-feeds' real sources "
+        f"(default: {env_name('deployment_params')})",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="server address (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=settings.server_port, help="server port (default: %(default)s)")
+    serve.add_argument(
+        "--port",
+        type=_setting("server_port"),
+        default=settings.server_port,
+        help=f"server port (default: %(default)s; {env_name('server_port')})",
+    )
     serve.set_defaults(command=_serve)
 
     trigger = sub.add_parser(
         "trigger",
         help="start a run of a deployment (FLOW/DEPLOYMENT), once per double-click",
-        description="Create a flow run of a deployment on the Prefect server at PREFECT_API_URL. "
-        "The same deployment and parameters within one minute make one run.",
+        description="Create a flow run of a deployment on the server of a running `newsflow serve` "
+        "(or the one at PREFECT_API_URL). The same deployment and parameters within one minute make "
+        "one run: a repeat says which earlier run it returned.",
     )
     trigger.add_argument("deployment", help="e.g. ingest/backfill")
     trigger.add_argument(
@@ -113,48 +183,117 @@ def _parser() -> argparse.ArgumentParser:
     trigger.set_defaults(command=_trigger)
 
     show = sub.add_parser("show", help="print what a dataset holds, queried with DuckDB")
-    show.add_argument("out", nargs="?", default=settings.out, help="dataset directory (default: %(default)s)")
+    _dataset_argument(show, settings)
     show.set_defaults(command=_show)
+
+    sql = sub.add_parser(
+        "sql",
+        help="run SQL over a dataset's tables (DuckDB)",
+        description="Run a DuckDB query over a dataset: one view per table (articles, entity_mentions, "
+        "failures, inputs, runs) and `mentions` (each mention with its article's url, title, "
+        "published_at, language and a snippet of text around it).",
+    )
+    sql.add_argument("query", help='the SQL, e.g. "SELECT count(*) FROM articles"')
+    _out_option(sql, settings)
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    sql.add_argument("--max-rows", type=int, default=40, help="rows shown as a table (default: %(default)s)")
+    sql.set_defaults(command=_sql)
     return parser
 
 
-def _ingest(args: argparse.Namespace) -> int:
+def _out_option(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    parser.add_argument(
+        "--out",
+        default=settings.out,
+        help=f"dataset directory or s3://bucket/prefix (default: %(default)s; {env_name('out')})",
+    )
+
+
+def _dataset_argument(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    parser.add_argument(
+        "out",
+        nargs="?",
+        default=settings.out,
+        help=f"dataset directory or s3://bucket/prefix (default: %(default)s; {env_name('out')})",
+    )
+
+
+def _dataset(out: str) -> str | Path:
+    """A dataset to read: a local one must exist (one line naming it otherwise); an object store
+    is only asked when it is read."""
+    return out if is_remote(out) else require_dataset(out)
+
+
+def _storage_options(out: str, settings: Settings) -> dict[str, str]:
+    """deltalake's storage options for ``out`` (empty for a local dataset)."""
+    if not is_remote(out):
+        return {}
+    from flows.settings import delta_options
+
+    return dict(delta_options(settings.model_copy(update={"out": out})).storage_options)
+
+
+def _check_runner(runner: str, settings: Settings) -> None:
+    """A Dask runner needs a Prefect server every worker reaches (with the embedded server, each
+    Dask worker would start a server of its own)."""
+    if runner != "local" and not settings.prefect_api_url:
+        raise UsageError(f"--runner {runner} needs a Prefect server every Dask worker reaches: set PREFECT_API_URL")
+
+
+# -- ingest and compact ---------------------------------------------------------------------------
+
+
+def _check_out(out: str) -> None:
+    """``--out`` must be a directory newsflow can create or write, or an object store; checked
+    before anything starts."""
+    if is_remote(out):
+        return
+    if "://" in out:
+        raise UsageError(f"--out {out}: a dataset is a local directory or s3://bucket/prefix")
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a directory")
+    parent = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise UsageError(f"--out {out}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: {parent} is not writable")
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     web = ("http://", "https://")
     missing = [s for s in args.sources if not s.lower().startswith(web) and not Path(s).exists()]
     if missing:
-        print(f"newsflow: source not found: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    problem = _runner_problem(args.runner, current_settings())
-    if problem:
-        print(f"newsflow: {problem}", file=sys.stderr)
-        return 2
-    with _prefect_server(current_settings()) as ready:
+        raise UsageError(f"source not found: {', '.join(missing)}")
+    _check_out(args.out)
+    _check_runner(args.runner, settings)
+    with _prefect_server(settings) as ready:
         from flows.ingest import ingest  # (its imports overlap the server's start)
 
         ready()
-        try:
-            summary = ingest(
-                sources=list(args.sources),
-                out=args.out,
-                batch_size=args.batch_size,
-                workers=args.workers,
-                flush_rows=args.flush_rows,
-                runner=args.runner,
-            )
-        except ModelError as exc:
-            print(f"newsflow: {exc}", file=sys.stderr)
-            return 2
+        summary = ingest(
+            sources=list(args.sources),
+            out=args.out,
+            batch_size=args.batch_size,
+            workers=args.workers,
+            flush_rows=args.flush_rows,
+            runner=args.runner,
+        )
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
         from flows.report import format_summary
 
         print(format_summary(summary))
-    return 0
+    failed = summary["outcomes"].get("failed", 0)
+    if summary.get("status") == "cancelled":
+        return 130
+    return 1 if args.fail_on_error and failed else 0
 
 
-def _compact(args: argparse.Namespace) -> int:
-    with _prefect_server(current_settings()) as ready:
+def _compact(args: argparse.Namespace, settings: Settings) -> int:
+    _dataset(args.out)
+    with _prefect_server(settings) as ready:
         from flows.compact import compact
 
         ready()
@@ -165,100 +304,154 @@ def _compact(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _prefect_server(settings: Settings) -> Iterator[Callable[[], None]]:
-    """Start the embedded server for this command, unless PREFECT_API_URL names a server;
-    yields the wait for it to answer. Entered before Prefect is imported (see flows.server)."""
+    """Start the embedded server for this command, unless PREFECT_API_URL names a server (which
+    must answer); yields the wait for it. Entered before Prefect is imported (see flows.server)."""
+    from flows.server import answers, start_embedded_server
+
     if settings.prefect_api_url:
+        if not answers(settings.prefect_api_url):
+            raise UsageError(
+                f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url} "
+                "(unset it to use an embedded server, or start one: newsflow serve)"
+            )
         yield lambda: None
         return
-    from flows.server import start_embedded_server
-
     yield start_embedded_server(settings.prefect_startup_timeout).wait_healthy
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from flows.server import local_server
+# -- serve and trigger ----------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.server import answers, local_server, port_in_use
     from flows.settings import use_prefect_api
 
-    settings = current_settings()
     project = Path(args.file)
     if not project.is_file():
-        print(f"newsflow: no deployments file {project}", file=sys.stderr)
-        return 2
-    # SIGTERM (systemd, docker stop) stops as cleanly as Ctrl-C does.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        if settings.prefect_api_url:
-            _serve_deployments(project)
-        else:
-            home = settings.resolved_server_home()
-            print(f"starting Prefect server on {args.host}:{args.port} (PREFECT_HOME={home}, log in {home}/server.log)")
-            with local_server(home, args.host, args.port, startup_timeout=settings.prefect_startup_timeout) as api_url:
-                use_prefect_api(api_url)
-                print(f"Prefect server ready: UI at {api_url.removesuffix('/api')}")
-                _serve_deployments(project)
-    except KeyboardInterrupt:
-        pass
+        raise UsageError(f"--file {project}: no such deployments file")
+    overrides = Path(args.params).expanduser() if args.params else None
+    if overrides is not None:
+        from flows.deployments import load_overrides, load_specs
+
+        if not overrides.is_file():
+            raise UsageError(f"--params {overrides}: no such file")
+        try:
+            unknown = set(load_overrides(overrides)) - {spec.name for spec in load_specs(project)}
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"--params {exc}") from None
+        if unknown:
+            raise UsageError(f"--params {overrides}: {project} has no deployment {', '.join(sorted(unknown))}")
+    if settings.prefect_api_url:
+        if not answers(settings.prefect_api_url):
+            raise UsageError(f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url}")
+        print(f"serving against the Prefect server at PREFECT_API_URL={settings.prefect_api_url}")
+        _serve_deployments(project, overrides)
+    else:
+        if port_in_use(args.host, args.port):
+            url = f"http://{args.host}:{args.port}/api"
+            hint = (
+                f"a Prefect server already answers there: to serve against it, set PREFECT_API_URL={url}"
+                if answers(url)
+                else "another program listens there"
+            )
+            raise UsageError(f"port {args.port} on {args.host} is taken ({hint}; or choose --port)")
+        home = settings.resolved_server_home()
+        print(f"starting Prefect server on {args.host}:{args.port} (PREFECT_HOME={home}, log in {home}/server.log)")
+        with local_server(home, args.host, args.port, startup_timeout=settings.prefect_startup_timeout) as api_url:
+            use_prefect_api(api_url)
+            print(f"Prefect server ready: UI at {api_url.removesuffix('/api')}")
+            _serve_deployments(project, overrides)
     print("newsflow serve: stopped")
     return 0
 
 
-def _serve_deployments(project: Path) -> None:
-    from prefect import serve
+def _serve_deployments(project: Path, overrides: Path | None) -> None:
+    """Serve every deployment of ``project`` until Ctrl-C or SIGTERM (both stop cleanly)."""
+    import asyncio
+
+    from prefect.runner import Runner
 
     from flows.deployments import runner_deployments
 
-    deployments = runner_deployments(project)
+    class _Runner(Runner):
+        # Prefect's own SIGTERM handler calls a sync stop from inside the event loop, which only
+        # warns "coroutine 'Runner.astop' was never awaited": stop the way Ctrl-C stops instead.
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            raise KeyboardInterrupt
+
     # Schedules stay active when we stop: starting `newsflow serve` again resumes them.
-    serve(*deployments, pause_on_shutdown=False)
+    runner = _Runner(pause_on_shutdown=False)
+    for deployment in runner_deployments(project, overrides):
+        runner.add_deployment(deployment)
+    with suppress(KeyboardInterrupt):
+        asyncio.run(runner.start())
 
 
-def _trigger(args: argparse.Namespace) -> int:
-    parameters = {}
+def _trigger(args: argparse.Namespace, settings: Settings) -> int:
+    parameters: dict[str, Any] = {}
     for item in args.param:
         key, sep, value = item.partition("=")
-        if not sep:
-            print(f"newsflow: parameter {item!r} is not KEY=VALUE", file=sys.stderr)
-            return 2
+        if not sep or not key:
+            raise UsageError(f"-p {item!r}: not KEY=VALUE")
         try:
             parameters[key] = json.loads(value)
         except ValueError:
             parameters[key] = value
-    from prefect.client.schemas.objects import FlowRun
-    from prefect.deployments import run_deployment
-    from prefect.exceptions import PrefectHTTPStatusError
+    _find_server(settings)
+    from flows.triggers import TriggerError, trigger
 
-    from flows.deployments import idempotency_key
-
-    key = args.idempotency_key or idempotency_key(args.deployment, parameters)
     try:
-        run = run_deployment(args.deployment, parameters=parameters, idempotency_key=key, timeout=0)
-        assert isinstance(run, FlowRun)  # sync call: not a coroutine
-    except PrefectHTTPStatusError as exc:
-        print(f"newsflow: rejected: {exc.response.text}", file=sys.stderr)
-        return 2
-    print(f"flow run {run.id} ({run.name}) of {args.deployment}: {run.state_name}")
+        print(trigger(args.deployment, parameters, key=args.idempotency_key))
+    except TriggerError as exc:
+        raise UsageError(str(exc)) from None
     return 0
 
 
-def _show(args: argparse.Namespace) -> int:
-    from flows.settings import delta_options
+def _find_server(settings: Settings) -> None:
+    """Point this process at the server to trigger on: PREFECT_API_URL, else a running serve's."""
+    from flows.server import answers, served_url
+    from flows.settings import use_prefect_api
+
+    if settings.prefect_api_url:
+        if not answers(settings.prefect_api_url):
+            raise UsageError(f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url}")
+        return
+    url = served_url(settings.resolved_server_home())
+    if url is None:
+        raise UsageError("no Prefect server to trigger on: start `newsflow serve` (or set PREFECT_API_URL)")
+    use_prefect_api(url)
+
+
+# -- reading a dataset ----------------------------------------------------------------------------
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
     from storage.query import describe
 
-    storage = delta_options(current_settings().model_copy(update={"out": args.out})).storage_options
-    print(describe(args.out, storage_options=storage))
+    print(describe(_dataset(args.out), storage_options=_storage_options(args.out, settings)))
     return 0
 
 
-def _runner_problem(runner: str, settings: Settings) -> str | None:
-    """Why ``--runner`` cannot work, in one line, or None."""
-    from flows.settings import RUNNER_ACCEPTS, RUNNER_PATTERN
+def _sql(args: argparse.Namespace, settings: Settings) -> int:
+    import duckdb
 
-    if not re.match(RUNNER_PATTERN, runner):
-        return f"--runner {runner!r}: expected {RUNNER_ACCEPTS}"
-    if runner != "local" and not settings.prefect_api_url:
-        # With the embedded server, each Dask worker would start a server of its own.
-        return f"--runner {runner} needs a Prefect server every Dask worker reaches: set PREFECT_API_URL"
-    return None
+    from storage.query import connect
+
+    con = connect(_dataset(args.out), storage_options=_storage_options(args.out, settings))
+    try:
+        relation = con.sql(args.query)
+    except duckdb.Error as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    if relation is None:  # a statement without rows (SET, CREATE VIEW ...)
+        return 0
+    if args.format == "csv":
+        relation.to_df().to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        for row in relation.to_df().to_dict(orient="records"):
+            print(json.dumps(row, default=str, ensure_ascii=False))
+    else:
+        relation.show(max_rows=args.max_rows, max_width=200)
+    return 0
 
 
 if __name__ == "__main__":

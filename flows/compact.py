@@ -23,6 +23,7 @@ class CompactReport:
     stats: CompactStats = field(default_factory=CompactStats)
     elapsed: float = 0.0
     error: str | None = None
+    cancelled: bool = False
 
     def to_markdown(self) -> str:
         s = self.stats

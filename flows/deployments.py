@@ -69,19 +69,57 @@ def _concurrency(raw: dict[str, Any] | int | None) -> "ConcurrencyLimitConfig | 
     return raw
 
 
-def runner_deployments(path: Path) -> list["RunnerDeployment"]:
-    """The deployments of prefect.yaml built for ``serve()``; entrypoints resolve from its folder."""
+#: Parameters that name local paths: relative ones are taken from the deployments file's folder.
+_PATH_PARAMETERS = ("out", "sources")
+
+
+def resolve_paths(parameters: dict[str, Any], base: Path) -> dict[str, Any]:
+    """``parameters`` with relative local paths (``out``, entries of ``sources``) made absolute
+    against ``base``; URLs and absolute paths stay as they are."""
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, str) and value and "://" not in value and not Path(value).expanduser().is_absolute():
+            return str((base / value).resolve())
+        return value
+
+    return {k: resolve(v) if k in _PATH_PARAMETERS else v for k, v in parameters.items()}
+
+
+def load_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
+    """Per-deployment parameter overrides from a YAML file outside the checkout (``name: {param:
+    value}``), e.g. the real feed URLs of ``poll-feeds``; ``{}`` without one."""
+    if path is None:
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ValueError(f"{path}: expected 'deployment-name: {{parameter: value}}' mappings")
+    return {str(k): dict(v) for k, v in data.items()}
+
+
+def runner_deployments(path: Path, overrides: Path | None = None) -> list["RunnerDeployment"]:
+    """The deployments of prefect.yaml built for ``serve()``. Entrypoints and relative paths in
+    parameters resolve from the file's folder; ``overrides`` (see :func:`load_overrides`) replace
+    parameters, their relative paths resolving from the overrides file's folder."""
     from prefect import Flow
     from prefect.deployments.runner import RunnerDeployment
     from prefect.flows import load_flow_from_entrypoint
 
+    extra = load_overrides(overrides)
+    unknown = set(extra) - {spec.name for spec in load_specs(path)}
+    if unknown:
+        raise ValueError(f"{overrides}: no deployment named {', '.join(sorted(unknown))} in {path}")
     deployments = []
     for spec in load_specs(path):
         file, _, func = spec.entrypoint.partition(":")
         flow: Flow[Any, Any] = load_flow_from_entrypoint(f"{(path.parent / file).resolve()}:{func}")
+        parameters = resolve_paths(spec.parameters, path.parent.resolve())
+        if overrides is not None and spec.name in extra:
+            parameters.update(resolve_paths(extra[spec.name], overrides.parent.resolve()))
         deployment = flow.to_deployment(
             name=spec.name,
-            parameters=spec.parameters,
+            parameters=parameters,
             schedules=[_schedule(s) for s in spec.schedules],
             concurrency_limit=_concurrency(spec.concurrency_limit),
             description=spec.description,

@@ -32,19 +32,18 @@ from prefect.tasks import Task
 from pydantic import Field
 
 from flows.pool import BatchRunner
-from flows.report import RunSummary
+from flows.progress import Progress
+from flows.report import EMPTY_SOURCE_HINT, RunSummary
 from flows.runners import batches_for
 from flows.runs import recorded_run
 from flows.settings import RUNNER_PATTERN, Settings, current_settings, delta_options, fetch_options
+from flows.stop import StopRequested, stop_on_signals
 from storage.backend import Store, open_dataset
 from tasks.core.errors import is_retryable
 from tasks.core.records import BatchResult, InputRef, ItemResult
 from tasks.sources.collect import Collector, Skipped, fetch_pages
 from tasks.sources.web.formats import Link
 from tasks.sources.web.harvest import Harvest
-
-#: Seconds between progress lines on the terminal / in the Prefect log.
-PROGRESS_EVERY = 5.0
 
 
 def retry_if_retryable(task: Task, task_run: TaskRun, state: State) -> bool:  # type: ignore[type-arg]
@@ -85,10 +84,14 @@ def fetch_web_task(
     settings: Settings,
     spool: Path,
     validators: dict[str, dict[str, str]],
+    on_progress: Callable[[int], None] | None = None,
 ) -> Harvest:
     """Fetch feeds, sitemaps and URL lists, then every page they list that the dataset lacks.
     Per-URL failures come back as failure items; only an error of the whole fetch fails the task."""
-    result = fetch_pages(sources, links, known, options=fetch_options(settings), spool=spool, validators=validators)
+    options = fetch_options(settings)
+    result = fetch_pages(
+        sources, links, known, options=options, spool=spool, validators=validators, on_progress=on_progress
+    )
     get_run_logger().info(
         "fetched %d page(s) with %d request(s); %d failed, %d already in the dataset",
         len(result.refs),
@@ -112,9 +115,9 @@ def ingest(
     ``.htm`` pages, ``.txt`` articles or URL lists, ``.jsonl`` records, ``.warc[.gz]`` archives)
     and http(s) URLs (a page, a feed, a sitemap, a URL list). A parameter left unset takes its
     setting (``NEWSFLOW_OUT``, ``NEWSFLOW_BATCH_SIZE``, ``NEWSFLOW_WORKERS``, ``NEWSFLOW_FLUSH_ROWS``,
-    ``NEWSFLOW_RUNNER``; defaults ``data``, 40 (100 on Dask), 0 = one per core, 500, ``local``). ``out`` may be
-    ``s3://bucket/prefix`` (Delta tables); ``runner`` ``dask://HOST:PORT`` runs the batches on
-    that Dask cluster (docs/scaling.md). Returns the run summary, also left as the
+    ``NEWSFLOW_RUNNER``; defaults ``data``, 40 (100 on Dask), 0 = one per core, 500, ``local``).
+    ``out`` may be ``s3://bucket/prefix`` (Delta tables); ``runner`` ``dask://HOST:PORT`` runs the
+    batches on that Dask cluster (docs/scaling.md). Returns the run summary, also left as the
     markdown artifact ``ingest-summary`` and as a row of the dataset's ``runs`` table (written
     even when the run fails).
     """
@@ -123,85 +126,124 @@ def ingest(
     settings = current_settings().model_copy(update={k: v for k, v in given.items() if v is not None})
     summary = RunSummary(run_id=str(flow_run.id or uuid.uuid4()), out=settings.out)
     dataset = open_dataset(settings.out, table_format=settings.table_format, delta=delta_options(settings))
-    with recorded_run(dataset, "ingest", summary, sources=sources):
-        _ingest(sources, dataset, settings, summary)
+    logger = get_run_logger()
+    with (
+        stop_on_signals(logger.warning) as stop,
+        recorded_run(dataset, "ingest", summary, sources=sources),
+        Progress(log=logger.info) as progress,
+    ):
+        _Run(dataset, settings, summary, progress, stop).run(sources)
+        # Logged while the progress display holds Prefect's INFO lines back: on a terminal the CLI
+        # prints the summary itself; in a worker's log or cron this line is the summary.
+        logger.info("%s", summary.to_text())
     return summary.as_dict()
 
 
-def _ingest(sources: list[str], dataset: Store, settings: Settings, summary: RunSummary) -> None:
-    started = time.monotonic()
-    batch_size, flush_rows = settings.batch_inputs, settings.flush_rows
-    logger = get_run_logger()
-    removed = dataset.open()
-    summary.orphans_removed = len(removed)
-    if removed:
-        logger.warning("removed %d file(s) left by an interrupted run; their inputs are re-processed", len(removed))
+class _Run:
+    """One ingest: collect, process in a bounded window of batches, commit, count."""
 
-    buffer: list[ItemResult] = []
-    flushes = 0
+    def __init__(
+        self, dataset: Store, settings: Settings, summary: RunSummary, progress: Progress, stop: StopRequested
+    ) -> None:
+        self.dataset, self.settings, self.summary, self.progress, self.stop = dataset, settings, summary, progress, stop
+        self.logger = get_run_logger()
+        self.buffer: list[ItemResult] = []
+        self.flushes = 0
+        # Workers take seconds to start (imports, the entity model): the pool starts at the first input
+        # with work, so their warm-up overlaps collection; a re-run with nothing new never starts them.
+        self.batches = batches_for(settings, process_batch_task)
+        self.window: deque[tuple[list[InputRef], datetime, PrefectFuture[BatchResult]]] = deque()
 
-    def commit() -> None:
-        nonlocal buffer, flushes
-        if buffer:
-            flush_id = f"{summary.run_id}-{flushes:05d}"
-            summary.add_commit(dataset.commit(buffer, run_id=summary.run_id, flush_id=flush_id, now=datetime.now(UTC)))
-            flushes += 1
-            buffer = []
+    def run(self, sources: list[str]) -> None:
+        started = time.monotonic()
+        removed = self.dataset.open()
+        self.summary.orphans_removed = len(removed)
+        if removed:
+            self.logger.warning("removed %d file(s) left by an interrupted run; their inputs are re-done", len(removed))
+        with closing(self.batches), self.dataset.scratch(self.summary.run_id) as spool:
+            collector = Collector(
+                sources,
+                self.dataset,
+                partial(
+                    fetch_web_task,
+                    settings=self.settings,
+                    spool=spool,
+                    validators=self.dataset.load_state("http-validators"),
+                ),
+                spool,
+                fingerprints=self.dataset.load_state("fingerprints"),
+                on_fetch=lambda urls: self.progress.enter("fetch", f"{urls} web source(s) and listed URL(s)"),
+            )
+            self.progress.enter("discover", ", ".join(sources))
+            self.progress.expect(collector.estimate())
+            self._collect_and_process(collector)
+            self.progress.enter("commit", f"{len(self.buffer)} input(s) left to commit")
+            self._commit()
+            self.summary.discovered += collector.known_pages
+            self.summary.add_skip("unchanged", collector.known_pages)
+            self.summary.empty_sources = collector.empty_sources
+            for source in collector.empty_sources:
+                self.logger.warning("no inputs in %s: %s", source, EMPTY_SOURCE_HINT)
+            self.dataset.save_state("fingerprints", collector.fingerprints)
+            if collector.validators and not self.stop:  # only now: what the web sources listed is committed
+                self.dataset.save_state("http-validators", collector.validators)
+        self.summary.cancelled = bool(self.stop)
+        self.summary.elapsed = time.monotonic() - started
 
-    def take(items: Sequence[ItemResult]) -> None:
-        buffer.extend(items)
-        if len(buffer) >= flush_rows:
-            commit()
-
-    # Workers take seconds to start (imports, the entity model): the pool starts at the first input
-    # with work, so their warm-up overlaps collection; a re-run with nothing new never starts them.
-    batches = batches_for(settings, process_batch_task)
-    window: deque[tuple[list[InputRef], datetime, PrefectFuture[BatchResult]]] = deque()
-    last_progress = time.monotonic()
-
-    def drain(keep: int) -> None:
-        nonlocal last_progress
-        while len(window) > keep:
-            batch, now, future = window.popleft()
-            result = batches.result(batch, future, now)
-            summary.add_batch(result)
-            take(result.items)
-            if time.monotonic() - last_progress >= PROGRESS_EVERY:
-                last_progress = time.monotonic()
-                done = summary.processed + len(buffer)
-                logger.info("progress: %d inputs done (%.1f/s)", done, done / max(1e-9, time.monotonic() - started))
-
-    def submit(batch: list[InputRef]) -> None:
-        now = datetime.now(UTC)
-        window.append((batch, now, batches.submit(batch, now)))
-        drain(keep=batches.slots)  # at most one batch queued per worker, plus one
-
-    with closing(batches), dataset.scratch(summary.run_id) as spool:
-        fetch = partial(
-            fetch_web_task, settings=settings, spool=spool, validators=dataset.load_state("http-validators")
-        )
-        collector = Collector(sources, dataset, fetch, spool, fingerprints=dataset.load_state("fingerprints"))
+    def _collect_and_process(self, collector: Collector) -> None:
         pending: list[InputRef] = []
+        processing = False
         for item in collector:
-            summary.discovered += 1
+            if self.stop:
+                break  # what is collected but not submitted is left for the next run
+            self.summary.discovered += 1
+            self.progress.found()
             if isinstance(item, Skipped):
-                summary.add_skip(item.outcome)
+                self.summary.add_skip(item.outcome)
+                self.progress.finished(1)
             elif isinstance(item, ItemResult):
-                take([item])
+                self._take([item])
+                self.progress.finished(1)
             else:
-                batches.start()
+                self.batches.start()
+                if not processing:
+                    processing = True
+                    self.progress.enter("process", f"with {self.batches.slots} worker(s)")
                 pending.append(item)
-                if len(pending) == batch_size:
-                    submit(pending)
+                if len(pending) == self.settings.batch_inputs:
+                    self._submit(pending)
                     pending = []
-        if pending:
-            submit(pending)
-        drain(keep=0)
-        commit()
-        summary.discovered += collector.known_pages
-        summary.add_skip("unchanged", collector.known_pages)
-        dataset.save_state("fingerprints", collector.fingerprints)
-        if collector.validators:  # only now: the pages the web sources listed are committed
-            dataset.save_state("http-validators", collector.validators)
-    summary.elapsed = time.monotonic() - started
-    logger.info("%s", summary.to_text())
+        else:
+            self.progress.found(0, final=True)
+        if pending and not self.stop:
+            self._submit(pending)
+        self._drain(keep=0)  # batches already in the workers are finished, even when stopping
+
+    def _submit(self, batch: list[InputRef]) -> None:
+        now = datetime.now(UTC)
+        self.window.append((batch, now, self.batches.submit(batch, now)))
+        self._drain(keep=self.batches.slots)  # at most one batch queued per worker, plus one
+
+    def _drain(self, keep: int) -> None:
+        while len(self.window) > keep:
+            batch, now, future = self.window.popleft()
+            result = self.batches.result(batch, future, now)
+            self.summary.add_batch(result)
+            self._take(result.items)
+            self.progress.finished(len(result.items))
+
+    def _take(self, items: Sequence[ItemResult]) -> None:
+        self.buffer.extend(items)
+        if len(self.buffer) >= self.settings.flush_rows:
+            self._commit()
+
+    def _commit(self) -> None:
+        if self.buffer:
+            flush_id = f"{self.summary.run_id}-{self.flushes:05d}"
+            stats = self.dataset.commit(
+                self.buffer, run_id=self.summary.run_id, flush_id=flush_id, now=datetime.now(UTC)
+            )
+            self.summary.add_commit(stats)
+            self.progress.committed(len(self.buffer))
+            self.flushes += 1
+            self.buffer = []

@@ -11,7 +11,9 @@ anything with the :class:`BatchRunner` shape can stand in for it.
 
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -81,7 +83,9 @@ class WorkerPool:
         for name in _BLAS_THREADS:
             os.environ.setdefault(name, "1")
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up, initargs=(self.options,))
+        return ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), self.options)
+        )
 
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
         self.start()
@@ -116,3 +120,19 @@ class WorkerPool:
 
 def _noop() -> None:
     return None
+
+
+def _start_worker(parent: int, options: PipelineOptions) -> None:
+    """Initializer of every worker: signals are the parent's business, and a worker never outlives
+    its parent (even one killed with SIGKILL, which runs no clean-up); then build the tagger."""
+    # Ctrl-C reaches the whole foreground process group; the parent decides what to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    warm_up(options)
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    # An orphan is re-parented (to init or a subreaper): a changed parent id means ours is gone.
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)

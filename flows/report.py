@@ -11,6 +11,17 @@ from typing import Any
 from storage.dataset import CommitStats
 from tasks.core.records import BatchResult
 from tasks.core.vocabulary import OUTCOMES, Outcome
+from tasks.sources.discover import DiscoverOptions
+
+_suffixes = DiscoverOptions()
+#: What a directory SOURCE contributes, for the warning about one that contributed nothing.
+EMPTY_SOURCE_HINT = (
+    "directories contribute files named "
+    + " ".join(
+        (*_suffixes.html_suffixes, *_suffixes.text_suffixes, *_suffixes.jsonl_suffixes, *_suffixes.warc_suffixes)
+    )
+    + " (hidden files and folders are skipped); name other files explicitly"
+)
 
 
 @dataclass
@@ -29,6 +40,9 @@ class RunSummary:
     files_written: int = 0
     elapsed: float = 0.0
     error: str | None = None
+    cancelled: bool = False
+    #: Directory SOURCEs in which no file had a known suffix (said in the summary, not an error).
+    empty_sources: list[str] = field(default_factory=list)
 
     def add_batch(self, result: BatchResult) -> None:
         """Count what the workers reported for one batch: cleanup hits, entities, timings."""
@@ -70,7 +84,9 @@ class RunSummary:
             "orphans_removed": self.orphans_removed,
             "files_written": self.files_written,
             "elapsed_seconds": round(self.elapsed, 2),
+            "status": "cancelled" if self.cancelled else "failed" if self.error else "completed",
             "error": self.error,
+            "empty_sources": list(self.empty_sources),
         }
 
     def run_row(self) -> dict[str, Any]:
@@ -84,7 +100,7 @@ class RunSummary:
     def to_markdown(self) -> str:
         """The report left as a Prefect artifact."""
         data = self.as_dict()
-        status = f"**failed**: `{self.error}`" if self.error else "completed"
+        status = f"**failed**: `{self.error}`" if self.error else data["status"]
         lines = [
             f"# newsflow ingest `{self.run_id}`",
             "",
@@ -117,7 +133,8 @@ class RunSummary:
 def format_summary(data: dict[str, Any]) -> str:
     """Render a summary dict (``RunSummary.as_dict()``, the flow's return value) for a terminal."""
     counts = ", ".join(f"{k} {v}" for k, v in data["outcomes"].items())
-    lines = [f"{data['discovered']} inputs in {data['elapsed_seconds']} s: {counts}"]
+    stopped = " (stopped early: the rest is done by the next run)" if data.get("status") == "cancelled" else ""
+    lines = [f"{data['discovered']} inputs in {data['elapsed_seconds']} s: {counts}{stopped}"]
     if data["failure_reasons"]:
         lines.append("failures: " + ", ".join(f"{k} {v}" for k, v in data["failure_reasons"].items()))
     hits = {k: v for k, v in data["rule_hits"].items() if v}
@@ -125,5 +142,7 @@ def format_summary(data: dict[str, Any]) -> str:
         lines.append("cleanup hits: " + ", ".join(f"{k} {v}" for k, v in hits.items()))
     if data["top_entities"]:
         lines.append("top entities: " + ", ".join(f"{e['entity']} ({e['mentions']})" for e in data["top_entities"][:6]))
+    for source in data.get("empty_sources", ()):
+        lines.append(f"warning: no inputs in {source}: {EMPTY_SOURCE_HINT}")
     lines.append(f"output: {data['out']}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from storage.backend import Store
+from tasks.core.vocabulary import RunStatus
 
 
 class Report(Protocol):
@@ -22,10 +23,17 @@ class Report(Protocol):
     run_id: str
     elapsed: float
     error: str | None
+    #: Set when a stop (Ctrl-C, SIGTERM) ended the run early.
+    cancelled: bool
 
     def to_markdown(self) -> str: ...
 
     def run_row(self) -> dict[str, Any]: ...
+
+
+def status(report: Report) -> RunStatus:
+    """How the run ended, as the ``runs`` table and the summary say it."""
+    return "cancelled" if report.cancelled else "failed" if report.error else "completed"
 
 
 @contextmanager
@@ -36,6 +44,9 @@ def recorded_run(dataset: Store, flow: str, report: Report, *, sources: Sequence
     started = time.monotonic()
     try:
         yield
+    except KeyboardInterrupt:
+        report.cancelled = True  # stopped at once (a second Ctrl-C): what was committed stays
+        raise
     except BaseException as exc:
         report.error = f"{type(exc).__name__}: {exc}"[:2000]
         raise
@@ -58,7 +69,7 @@ def recorded_run(dataset: Store, flow: str, report: Report, *, sources: Sequence
             **report.run_row(),
             "run_id": report.run_id,
             "flow": flow,
-            "status": "failed" if report.error else "completed",
+            "status": status(report),
             "started_at": started_at,
             "finished_at": finished_at,
             "sources": list(sources),

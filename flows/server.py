@@ -8,6 +8,7 @@
 """
 
 import atexit
+import ctypes
 import importlib.util
 import os
 import signal
@@ -22,6 +23,15 @@ from pathlib import Path
 import httpx
 
 from flows.settings import use_prefect_api
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """``preexec_fn`` of the servers we start: the kernel sends them SIGTERM when the newsflow
+    process that started them dies, even of SIGKILL (Linux ``prctl(PR_SET_PDEATHSIG)``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def wait_healthy(api_url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
@@ -39,6 +49,35 @@ def wait_healthy(api_url: str, timeout: float, proc: subprocess.Popen[bytes] | N
     raise TimeoutError(f"prefect server at {api_url} not healthy after {timeout:.0f} s")
 
 
+def answers(api_url: str, timeout: float = 3.0) -> bool:
+    """Whether a Prefect server answers at ``api_url`` (one health check)."""
+    try:
+        return httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port``."""
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
+
+
+#: Where ``newsflow serve`` leaves the API URL of its server while it runs (under its server home),
+#: so that ``newsflow trigger`` finds it without PREFECT_API_URL.
+SERVE_URL_FILE = "api-url"
+
+
+def served_url(home: Path) -> str | None:
+    """The API URL of the server a running ``newsflow serve`` started under ``home``, if it answers."""
+    try:
+        url = (home / SERVE_URL_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return url if url and answers(url) else None
+
+
 @contextmanager
 def local_server(home: Path, host: str, port: int, startup_timeout: float) -> Iterator[str]:
     """Run ``prefect server start`` for the duration of the block; yield its API URL."""
@@ -48,11 +87,15 @@ def local_server(home: Path, host: str, port: int, startup_timeout: float) -> It
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "ab")  # noqa: SIM115  (closed below, after the process)
     cmd = [str(Path(sys.executable).with_name("prefect")), "server", "start", "--host", host, "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+    )
     try:
         wait_healthy(api_url, startup_timeout, proc)
+        (home / SERVE_URL_FILE).write_text(api_url + "\n", encoding="utf-8")
         yield api_url
     finally:
+        (home / SERVE_URL_FILE).unlink(missing_ok=True)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
             try:
@@ -132,7 +175,14 @@ def start_embedded_server(startup_timeout: float) -> EmbeddedServer:
     with socket.socket() as sock:  # a free port (Prefect picks one at random the same way)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen(embedded_command(port), env={**os.environ, **EMBEDDED_ENV})
+    # Its own session: a Ctrl-C at the terminal is the CLI's to handle (it stops the run cleanly,
+    # which needs the server); the server stops at exit, or with the CLI if that is killed.
+    proc = subprocess.Popen(
+        embedded_command(port),
+        env={**os.environ, **EMBEDDED_ENV},
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
     server = EmbeddedServer(proc, f"http://127.0.0.1:{port}/api", startup_timeout)
     atexit.register(server.stop)
     use_prefect_api(server.api_url, ui=False)

@@ -129,7 +129,9 @@ class Settings(BaseModel):
     #: Extra label mappings for a custom model: ``POLITICIAN=PERSON,FAC=LOC``.
     ner_labels: Annotated[
         tuple[tuple[str, str], ...],
-        Field(json_schema_extra=_env("NEWSFLOW_NER_LABELS", f"THEIRS=OURS,... with OURS one of {ENTITY_LABELS}")),
+        Field(
+            json_schema_extra=_env("NEWSFLOW_NER_LABELS", f"THEIRS=OURS,... with OURS one of {'/'.join(ENTITY_LABELS)}")
+        ),
     ] = ()
     #: A Prefect server to use; when unset, ``newsflow serve`` starts its own, and ``ingest``
     #: and ``compact`` the embedded one.
@@ -145,6 +147,11 @@ class Settings(BaseModel):
     ] = STARTUP_TIMEOUT_SECONDS
     #: Where ``newsflow serve``'s own server keeps its SQLite database and log.
     server_home: Annotated[str, Field(json_schema_extra=_env("NEWSFLOW_SERVER_HOME", "a directory"))] = ""
+    #: Per-deployment parameter overrides for ``newsflow serve`` (YAML), kept outside the checkout.
+    deployment_params: Annotated[
+        str | None,
+        Field(json_schema_extra=_env("NEWSFLOW_DEPLOYMENT_PARAMS", "a YAML file of deployment: {parameter: value}")),
+    ] = None
     server_port: Annotated[
         int, Field(ge=1, le=65535, json_schema_extra=_env("NEWSFLOW_SERVER_PORT", "a port, 1 to 65535"))
     ] = 4200
@@ -185,7 +192,7 @@ class Settings(BaseModel):
             if not sep or not key or not target:
                 raise ValueError(f"expected LABEL=OURS, got {item!r}")
             if target not in ENTITY_LABELS:
-                raise ValueError(f"{item!r}: {target} is not one of {', '.join(ENTITY_LABELS)}")
+                raise ValueError(f"in {item!r}, {target} is not one of {', '.join(ENTITY_LABELS)}")
             pairs.append((key, target))
         return tuple(pairs)
 
@@ -206,7 +213,7 @@ class Settings(BaseModel):
         # find_spec imports a dotted name's parents: only plain package names are looked up.
         if value.isidentifier() and importlib.util.find_spec(value) is not None:
             return value
-        raise ValueError(f"{value!r} is neither an installed spaCy package nor a spaCy pipeline directory")
+        raise ValueError("neither an installed spaCy package nor a spaCy pipeline directory")
 
     @property
     def batch_inputs(self) -> int:

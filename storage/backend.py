@@ -15,12 +15,11 @@ from typing import Any, Literal, Protocol
 from storage.compact import CompactStats
 from storage.dataset import CommitStats, Dataset
 from storage.delta import DeltaDataset, DeltaOptions
+from storage.root import is_remote
 from tasks.core.records import ItemResult
 from tasks.core.vocabulary import Outcome
 
 TableFormat = Literal["auto", "parquet", "delta"]
-#: URI schemes of object stores (all through deltalake's and pyarrow's S3 clients).
-REMOTE_SCHEMES = ("s3://", "s3a://")
 
 
 class Store(Protocol):
@@ -62,11 +61,6 @@ class Store(Protocol):
     def compact(self, *, only_if_files_above: int = 1) -> CompactStats:
         """Merge small files (and drop duplicate rows where there can be any)."""
         ...
-
-
-def is_remote(out: str) -> bool:
-    """Whether ``out`` names an object store rather than a local directory."""
-    return out.lower().startswith(REMOTE_SCHEMES)
 
 
 def open_dataset(out: str, *, table_format: TableFormat = "auto", delta: DeltaOptions | None = None) -> Store:

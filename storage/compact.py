@@ -100,7 +100,7 @@ def _compact_partition(
         con.register("rows", rows)
         deduped = con.sql(_DEDUP_SQL[name]).to_arrow_table().select(TABLES[name].names).cast(TABLES[name])
         con.unregister("rows")
-        write_atomic(deduped, work / name / f"part-{cid}.parquet", staging)
+        write_atomic(deduped, work / name / f"part-{cid}.parquet", staging, table_name=name)
         stats.rows_before[name] = stats.rows_before.get(name, 0) + rows.num_rows
         stats.rows_after[name] = stats.rows_after.get(name, 0) + deduped.num_rows
         stats.files_before += len(files[name])

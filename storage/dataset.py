@@ -9,6 +9,7 @@ Layout under the root (``--out``)::
     .newsflow/scratch/   one directory per running ingest (fetched pages, WARC records), removed
                          when the run ends and, after a crash, by the next run
     .newsflow/*.json     small state maps (file fingerprints, HTTP validators); not data
+    READ-ONE-TABLE-...   not Parquet on purpose: a reader pointed at the root fails, told why
 
 A *flush* makes its files visible in ``COMMIT_ORDER``; the ``inputs`` file goes last and is the
 commit marker. Files of a flush without a marker are orphans of a crash: the next writer deletes
@@ -41,7 +42,7 @@ import pyarrow.parquet as pq
 from storage.compact import CompactStats, compact
 from storage.compact import recover as recover_compactions
 from storage.parquet import part_files, write_atomic
-from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
+from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, ROOT_GUARD, ROOT_GUARD_TEXT, TABLES
 from tasks.core.errors import EmptyExtraction
 from tasks.core.identity import canonical_url
 from tasks.core.records import Article, Failure, ItemResult, Mention
@@ -128,8 +129,16 @@ class Dataset:
             recover_compactions(self.root)
             removed = self._remove_orphans()
             self._remove_dead_scratch()
+            self._guard_root()
             self._refresh()
         return removed
+
+    def _guard_root(self) -> None:
+        guard = self.root / ROOT_GUARD
+        if not guard.exists():
+            tmp = self.state_dir / f"{ROOT_GUARD}.{os.getpid()}.tmp"
+            tmp.write_text(ROOT_GUARD_TEXT, encoding="utf-8")
+            os.replace(tmp, guard)
 
     # -- what is already there -------------------------------------------------------------------
 
@@ -234,7 +243,7 @@ class Dataset:
                     if table.num_rows == 0:
                         continue
                     final = self.root / name / partition / f"part-{flush_id}.parquet"
-                    written.append(write_atomic(table, final, self.staging_dir))
+                    written.append(write_atomic(table, final, self.staging_dir, table_name=name))
             except BaseException:
                 # Never leave a half-committed flush behind for readers: take back what we wrote.
                 for path in written:
@@ -279,7 +288,7 @@ class Dataset:
         partition = f"{PARTITION_COLUMN}={now.strftime('%Y-%m-%d')}"
         final = self.root / "runs" / partition / f"part-{row['run_id']}-{row['flow']}.parquet"
         with self.lock():  # not while a compaction swaps partitions
-            return write_atomic(table, final, self.staging_dir)
+            return write_atomic(table, final, self.staging_dir, table_name="runs")
 
     def _build_tables(
         self, items: Sequence[ItemResult], *, run_id: str, now: datetime

@@ -96,9 +96,9 @@ class DeltaOptions:
 
 
 def delta_schema(name: str) -> pa.Schema:
-    """A table's schema as stored in Delta: the contract's columns plus the partition column
-    (Delta keeps it in the log, not in the data files)."""
-    return TABLES[name].append(pa.field(PARTITION_COLUMN, pa.string(), nullable=False))
+    """A table's schema as stored in Delta: the contract's columns plus the partition column, a
+    date (Delta keeps it in the log, not in the data files; readers see a date, as with hive)."""
+    return TABLES[name].append(pa.field(PARTITION_COLUMN, pa.date32(), nullable=False))
 
 
 def register_views(
@@ -476,8 +476,8 @@ class DeltaDataset:
 
 def _with_partition(rows: pa.Table) -> pa.Table:
     """``rows`` with the partition column: the UTC day of their commit time (as on local disk)."""
-    days = pc.strftime(rows.column("ingested_at"), format="%Y-%m-%d", locale="C")
-    return rows.append_column(pa.field(PARTITION_COLUMN, pa.string(), nullable=False), days.cast(pa.string()))
+    days = pc.cast(rows.column("ingested_at"), pa.date32())  # the UTC day: the column is UTC
+    return rows.append_column(pa.field(PARTITION_COLUMN, pa.date32(), nullable=False), days)
 
 
 def _ledger(inputs: pa.Table, owned: set[str]) -> pa.Table:

@@ -1,13 +1,30 @@
-"""Read a dataset back with DuckDB: the queries ``newsflow show`` and ``make demo`` print."""
+"""Read a dataset back: DuckDB views over every table (``newsflow sql``, ``newsflow show``), and
+pyarrow tables with their partition column typed (for pandas and Polars users).
+
+Paths never go into SQL text: each view is built from a relation created through DuckDB's Python
+API with the path as an argument, so a dataset path with a quote (or worse) in it is just a path.
+"""
 
 from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
 
 from storage.backend import holds_delta
 from storage.delta import register_views
-from storage.schema import TABLES
+from storage.root import NotADataset, is_dataset, require_dataset
+from storage.schema import PARTITION_COLUMN, TABLES
+
+__all__ = ["PARTITIONING", "NotADataset", "connect", "describe", "is_dataset", "read_table", "require_dataset"]
+
+#: The hive partitioning of every table, with ``ingest_date`` typed as a date (pyarrow and pandas
+#: would otherwise read it as a string category).
+PARTITIONING = ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), flavor="hive")
+
+#: Characters of article text on each side of a mention in ``mentions.snippet``.
+SNIPPET_CONTEXT = 80
 
 
 def table_glob(root: str | Path, table: str) -> str:
@@ -15,18 +32,50 @@ def table_glob(root: str | Path, table: str) -> str:
     return str(Path(root) / table / "**" / "*.parquet")
 
 
+def has_files(root: str | Path, table: str) -> bool:
+    """Whether ``table`` has at least one data file."""
+    return any((Path(root) / table).glob(f"{PARTITION_COLUMN}=*/*.parquet"))
+
+
+def read_table(root: str | Path, table: str, columns: list[str] | None = None) -> pa.Table:
+    """One table as a pyarrow Table, ``ingest_date`` a date (``.to_pandas()`` for pandas)."""
+    schema = TABLES[table].append(pa.field(PARTITION_COLUMN, pa.date32()))
+    if not has_files(root, table):
+        return schema.empty_table() if columns is None else schema.empty_table().select(columns)
+    dataset = ds.dataset(Path(root) / table, format="parquet", partitioning=PARTITIONING, schema=schema)
+    return dataset.to_table(columns=columns)
+
+
 def connect(root: str | Path, *, storage_options: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table that has files (for a Delta dataset, local or
-    ``s3://``, the tables' current versions; ``storage_options`` as for deltalake)."""
+    """An in-memory DuckDB with a view per table that has files, plus ``mentions``: every entity
+    mention with its article's url, title, published_at, language and a snippet of text around it.
+    A Delta dataset (``s3://…``, or a local one) gets views of its tables' current versions
+    (``storage_options`` as for deltalake)."""
     con = duckdb.connect()
     if holds_delta(root):
         register_views(con, str(root), storage_options)
-        return con
-    for table in TABLES:
-        if any((Path(root) / table).glob("*/*.parquet")):
-            source = f"read_parquet('{table_glob(root, table)}', hive_partitioning = true)"
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM {source}")
+    else:
+        path = require_dataset(root)
+        for table in TABLES:
+            if has_files(path, table):
+                con.read_parquet(table_glob(path, table), hive_partitioning=True).create_view(table)
+    if {"entity_mentions", "articles"} <= set(views(con)):
+        # substr is 1-based and "end" a keyword: the offsets are 0-based, end exclusive.
+        con.execute(
+            f"""
+            CREATE VIEW mentions AS
+            SELECT m.*, a.url, a.title AS article_title, a.published_at, a.language, a.sitename,
+                   substr(a.text, greatest(1, m.start + 1 - {SNIPPET_CONTEXT}),
+                          m."end" - greatest(0, m.start - {SNIPPET_CONTEXT}) + {SNIPPET_CONTEXT}) AS snippet
+            FROM entity_mentions AS m JOIN articles AS a USING (article_id)
+            """
+        )
     return con
+
+
+def views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The views ``connect`` made, by name."""
+    return [row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
 
 
 QUERIES: tuple[tuple[str, str], ...] = (
@@ -48,13 +97,13 @@ QUERIES: tuple[tuple[str, str], ...] = (
 def describe(root: str | Path, *, storage_options: Mapping[str, str] | None = None) -> str:
     """A printable report of what the dataset at ``root`` holds."""
     con = connect(root, storage_options=storage_options)
-    views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    if not views:
+    present = set(views(con))
+    if not present & set(TABLES):
         return f"{root}: no newsflow tables yet"
     out = [f"dataset {root}"]
     for title, sql in QUERIES:
         if title == "rows per table":
-            sql = " UNION ALL ".join(sql.format(t=t) for t in TABLES if t in views)
+            sql = " UNION ALL ".join(sql.format(t=t) for t in TABLES if t in present)
         try:
             out += ["", f"-- {title}", str(con.sql(sql))]
         except duckdb.CatalogException:

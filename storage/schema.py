@@ -122,3 +122,19 @@ COMPACTED: tuple[str, ...] = (*COMMIT_ORDER, "runs")
 
 #: Columns every writer stamps on every row of a flush, whatever the table.
 STAMP_COLUMNS: tuple[str, ...] = ("ingested_at", "run_id")
+
+#: Rows of a table file are sorted by this column (nulls last), and files hold row groups of at most
+#: ``ROW_GROUP_ROWS`` rows: each file and row group then carries narrow min/max statistics, so a
+#: ``published_at`` range skips whole row groups and files (docs/data-dictionary.md shows the plan).
+SORT_KEYS: dict[str, str] = {"articles": "published_at"}
+ROW_GROUP_ROWS = 10_000
+
+#: A file at the dataset root that is deliberately not Parquet: a reader pointed at the root by
+#: mistake (``pd.read_parquet(DIR)``, ``read_parquet('DIR/**/*.parquet')``) fails on it, its name
+#: saying what to do, instead of silently stacking the five tables into one.
+ROOT_GUARD = "READ-ONE-TABLE-DIRECTORY-NOT-THE-DATASET-ROOT.parquet"
+ROOT_GUARD_TEXT = (
+    "This directory is a newsflow dataset: five tables, each a directory of hive-partitioned Parquet\n"
+    "files (articles/, entity_mentions/, failures/, inputs/, runs/). Read one table directory, e.g.\n"
+    "DIR/articles or read_parquet('DIR/articles/**/*.parquet'), never the root. See docs/data-dictionary.md.\n"
+)

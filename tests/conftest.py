@@ -26,6 +26,14 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 #: Sleeps up to this long are yields, not waits (thread hand-offs in libraries).
 _TINY_SLEEP = 0.01
+#: Fixtures that start a real server: a test that uses one is in the slow tier.
+_SERVER_FIXTURES = frozenset({"site", "quick_site", "prefect_server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -7,26 +7,34 @@ it belongs to; its ``retryable`` class attribute the only thing the retry predic
 failure is tried again by later runs)::
 
     NewsflowError
-    ├── SourceError            a SOURCE argument cannot be used (discover)
-    │   └── SourceNotFound         not_found
-    ├── InputError             one input is unusable as it is (load)
-    │   ├── Unreadable             unreadable: the file system refused it
-    │   ├── DecodeError            decode_error
-    │   ├── TooLarge               too_large
-    │   ├── NotHtml                not_html
-    │   ├── InvalidRecord          invalid_record
-    │   └── MalformedSource        malformed_source: a feed, sitemap, URL list or WARC
-    ├── ExtractionError        extraction_error: the extractor raised (extract)
-    ├── EmptyExtraction        empty_extraction: no article body (extract, clean)
-    ├── ModelError             bad_model: the entity model setting cannot work (tag)
-    ├── WorkerCrashed          worker_crash: a worker died on this input alone (process)
-    ├── BatchError             batch_error, retryable: a whole batch failed for good (process)
-    ├── InternalError          internal_error: a bug or a hostile input met an unexpected error
-    └── FetchError             fetch_error, or http_<status>, not_html, too_large, ... (fetch)
-        ├── BlockedAddress         blocked_private_address
-        ├── BadUrl                 bad_url
-        ├── FetchLater             retryable by later runs, not again in this one
-        └── TransientFetchError    retryable now: timeouts, resets, 429/5xx
+    ├── SourceError                  discover: an input file cannot be used at all
+    │   ├── SourceNotFound           not_found
+    │   ├── NotRegularFile           not_regular_file (a FIFO, device, socket)
+    │   ├── OutsideSource            outside_source (a symlink whose target leaves its SOURCE)
+    │   └── UnreadableSource         unreadable (permission denied, vanished while read)
+    ├── InputError                   load: the input is unusable as it is
+    │   ├── UnsupportedType          unsupported_type
+    │   ├── DecodeError              decode_error
+    │   ├── TooLarge                 too_large
+    │   ├── NotHtml                  not_html
+    │   ├── InvalidRecord            invalid_record
+    │   ├── MalformedSource          malformed_source (feed, sitemap, URL list, WARC)
+    │   └── TruncatedRecord          truncated_record (a WARC record cut short)
+    ├── ExtractionError              extract: extraction_error (the extractor raised)
+    ├── EmptyExtraction              extract, clean: empty_extraction (no article body)
+    ├── ModelError                   tag: bad_model (the entity model setting cannot work)
+    ├── WorkerCrashed                process: worker_crash (a worker died on this input alone)
+    ├── BatchError                   process: batch_error, retryable (a whole batch failed for good)
+    ├── InternalError                internal_error (a bug, or a hostile input met an unexpected error)
+    └── FetchError                   fetch: http_<status>, not_html, too_large, ...
+        ├── BlockedAddress           blocked_private_address
+        ├── BadUrl                   bad_url
+        ├── RobotsDisallowed         robots_disallowed
+        ├── BadContentEncoding       bad_content_encoding
+        ├── FetchLater               retryable by a later run: timeout, dns_error, host_paused, ...
+        │   ├── RobotsUnavailable    robots_unavailable (robots.txt answered 5xx/429 or not at all)
+        │   └── ChallengePage        challenge_page (a bot challenge instead of the page)
+        └── TransientFetchError      retried within the run (never leaves the fetcher)
 """
 
 from typing import ClassVar
@@ -53,7 +61,7 @@ class NewsflowError(Exception):
 
 
 class SourceError(NewsflowError):
-    """A SOURCE argument cannot be used at all: recorded as that source's failure."""
+    """An input file (a SOURCE, or a file found under one) cannot be used at all."""
 
     stage = "discover"
     reason = "bad_source"
@@ -63,16 +71,32 @@ class SourceNotFound(SourceError):
     reason = "not_found"
 
 
+class NotRegularFile(SourceError):
+    """A FIFO, device or socket: reading it could block forever or never end."""
+
+    reason = "not_regular_file"
+
+
+class OutsideSource(SourceError):
+    """A symlink inside a SOURCE directory whose real path lies outside it."""
+
+    reason = "outside_source"
+
+
+class UnreadableSource(SourceError):
+    """The file exists but cannot be read (permissions, removed while discovery ran)."""
+
+    reason = "unreadable"
+
+
 class InputError(NewsflowError):
     """One input is unusable as it is; trying again will not help."""
 
     stage = "load"
 
 
-class Unreadable(InputError):
-    """The file system refused to give the input (permissions, a vanished file, an I/O error)."""
-
-    reason = "unreadable"
+class UnsupportedType(InputError):
+    reason = "unsupported_type"
 
 
 class DecodeError(InputError):
@@ -95,6 +119,13 @@ class MalformedSource(InputError):
     """A feed, sitemap or URL list that cannot be parsed (or is not the format it was given as)."""
 
     reason = "malformed_source"
+
+
+class TruncatedRecord(InputError):
+    """A WARC record whose payload ends before its declared length: ingesting it would keep
+    part of an article as if it were all of it."""
+
+    reason = "truncated_record"
 
 
 class ExtractionError(NewsflowError):
@@ -166,7 +197,19 @@ class BlockedAddress(FetchError):
 
 
 class BadUrl(FetchError):
+    """Not an http(s) URL with a valid host and port (a redirect to one included)."""
+
     reason = "bad_url"
+
+
+class RobotsDisallowed(FetchError):
+    reason = "robots_disallowed"
+
+
+class BadContentEncoding(FetchError):
+    """The body does not decode as its ``Content-Encoding`` says (or uses one we do not read)."""
+
+    reason = "bad_content_encoding"
 
 
 class FetchLater(FetchError):
@@ -174,6 +217,19 @@ class FetchLater(FetchError):
     URL retryable, so a later run tries it again. Not retried again within the run."""
 
     retryable = True
+
+
+class RobotsUnavailable(FetchLater):
+    """robots.txt could not be read (5xx, 429, timeout, connection error): RFC 9309 says crawl
+    nothing of that host now, and the pages stay due for a later run."""
+
+    reason = "robots_unavailable"
+
+
+class ChallengePage(FetchLater):
+    """A bot-challenge page came instead of the article; another day it may not."""
+
+    reason = "challenge_page"
 
 
 class TransientFetchError(FetchError):

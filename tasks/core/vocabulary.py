@@ -37,6 +37,10 @@ ENTITY_LABELS: tuple[EntityLabel, ...] = get_args(EntityLabel)
 MentionSource = Literal["model", "gazetteer", "pattern", "surname", "actor", "context", "typo", "acronym"]
 MENTION_SOURCES: tuple[MentionSource, ...] = get_args(MentionSource)
 
-#: How a flow run ended (``runs.status``).
-RunStatus = Literal["completed", "failed"]
+#: How a flow run ended (``runs.status``): ``cancelled`` when Ctrl-C or SIGTERM stopped it (what it
+#: had finished is committed).
+RunStatus = Literal["completed", "failed", "cancelled"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+
+#: The phases of an ingest, as its progress reports them.
+Phase = Literal["discover", "fetch", "process", "commit"]

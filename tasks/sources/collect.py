@@ -25,11 +25,11 @@ from typing import Protocol
 
 import httpx
 
-from tasks.core.errors import BatchError, InternalError, NewsflowError, SourceNotFound, Unreadable
+from tasks.core.errors import BatchError, InternalError, NewsflowError, SourceNotFound, UnreadableSource
 from tasks.core.identity import sha256_hex, url_digest
 from tasks.core.records import InputRef, ItemResult, failed
 from tasks.core.vocabulary import Outcome, Stage
-from tasks.sources.discover import DiscoverOptions, Fingerprints, discover
+from tasks.sources.discover import DiscoverOptions, Fingerprints, discover, estimate
 from tasks.sources.web.fetch import Fetcher, FetchOptions
 from tasks.sources.web.formats import Link
 from tasks.sources.web.harvest import Harvest, harvest, is_web_source, url_list_links, warc_refs
@@ -74,6 +74,14 @@ class Collector:
     validators: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Pages a harvest found already in the dataset without fetching them (counted, not yielded).
     known_pages: int = 0
+    #: Directory SOURCEs in which no file had a known suffix.
+    empty_sources: list[str] = field(default_factory=list)
+    #: Called with the number of URLs to fetch when the web phase begins (progress reporting).
+    on_fetch: Callable[[int], None] | None = None
+
+    def estimate(self) -> int:
+        """About how many inputs the local SOURCEs hold (web SOURCEs are counted once fetched)."""
+        return estimate([s for s in self.sources if not is_web_source(s)], self.options)
 
     def __iter__(self) -> Iterator[Collected]:
         web = [s for s in self.sources if is_web_source(s)]
@@ -90,25 +98,35 @@ class Collector:
         if not os.path.exists(source):
             yield failed(_source_ref(source), SourceNotFound(f"source not found: {source}"), stage="discover")
             return
+        # Discovery and the readers of archives and URL lists pass each unusable entry (a refused
+        # symlink, a truncated record, an undecodable line) here, and go on with the rest.
+        refused: list[ItemResult] = []
+        found = 0
         try:
-            for ref in discover([source], self.options, fingerprints=self.fingerprints):
+            for ref in discover([source], self.options, fingerprints=self.fingerprints, on_failure=refused.append):
+                found += 1
                 if ref.kind == "urllist":
                     try:
-                        links.extend(url_list_links(ref.path))
+                        links.extend(url_list_links(ref.path, on_failure=refused.append))
                     except Exception as exc:
                         yield failed(ref, as_error(exc, "load"), stage="load")
                 elif ref.kind == "warc":
-                    yield from self._warc(ref)
+                    yield from self._warc(ref, refused)
                 else:
                     yield self._triage(ref)
+                yield from _drain(refused)
         except Exception as exc:  # the rest of this SOURCE is lost; it and the other SOURCEs go on
             yield failed(_source_ref(source), as_error(exc, "discover"), stage="discover")
+        yield from _drain(refused)
+        if not found and os.path.isdir(source):
+            self.empty_sources.append(source)
 
-    def _warc(self, archive: InputRef) -> Iterator[Collected]:
+    def _warc(self, archive: InputRef, refused: list[ItemResult]) -> Iterator[Collected]:
         """The archive's pages; an archive that breaks part-way keeps the pages read before it."""
         try:
-            for ref in warc_refs(archive.path, self.spool):
+            for ref in warc_refs(archive.path, self.spool, on_failure=refused.append):
                 yield self._triage(ref)
+                yield from _drain(refused)
         except Exception as exc:
             yield failed(archive, as_error(exc, "load"), stage="load")
 
@@ -122,6 +140,8 @@ class Collector:
         def known(canonical: str, digest: str) -> bool:
             return self.ledger.claim(digest, url=canonical) is not None
 
+        if self.on_fetch is not None:
+            self.on_fetch(len(sources) + len(links))
         try:
             result = self.fetch(sources, links, known)
         except Exception as exc:  # the whole fetch failed for good: every URL is retried next run
@@ -138,13 +158,18 @@ class Collector:
         yield from result.failures
 
 
+def _drain(queue: list[ItemResult]) -> Iterator[ItemResult]:
+    while queue:
+        yield queue.pop(0)
+
+
 def as_error(exc: Exception, stage: Stage) -> NewsflowError:
     """Any exception met while collecting, as the error recorded for the input: ours as they are,
     the file system's as ``unreadable``, anything else (a bug, a hostile input) as internal."""
     if isinstance(exc, NewsflowError):
         return exc
     if isinstance(exc, OSError):
-        return Unreadable(f"{type(exc).__name__}: {exc}")
+        return UnreadableSource(f"{type(exc).__name__}: {exc}", stage=stage)
     return InternalError.wrap(exc, stage=stage)
 
 
@@ -166,14 +191,28 @@ def fetch_pages(
     spool: Path,
     validators: dict[str, dict[str, str]],
     transport: httpx.AsyncBaseTransport | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    every: float = 10.0,
 ) -> Harvest:
     """Fetch web SOURCEs and links with one pooled client on one event loop (I/O-bound), pages
     spooled to ``spool``; per-URL failures come back in the harvest, never raised. ``transport``
-    is httpx's seam (tests pass a MockTransport)."""
+    is httpx's seam (tests pass a MockTransport); ``on_progress`` hears the number of requests
+    made so far every ``every`` seconds (a long fetch is not silent)."""
+
+    async def report(fetcher: Fetcher) -> None:
+        assert on_progress is not None
+        while True:
+            await asyncio.sleep(every)
+            on_progress(fetcher.requests)
 
     async def run() -> Harvest:
         async with Fetcher(options, spool, transport=transport) as fetcher:
-            result = await harvest(fetcher, sources, links, validators=validators, known=known)
+            reporter = asyncio.create_task(report(fetcher)) if on_progress is not None else None
+            try:
+                result = await harvest(fetcher, sources, links, validators=validators, known=known)
+            finally:
+                if reporter is not None:
+                    reporter.cancel()
             result.requests = fetcher.requests
             return result
 

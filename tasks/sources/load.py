@@ -1,5 +1,6 @@
 """Read one input into a :class:`RawDocument`: size limit, binary sniffing, charset decoding."""
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -27,6 +28,11 @@ _WESTERN_SINGLE_BYTE = frozenset(
 _CONTROL = frozenset(set(range(0x00, 0x09)) | {0x0B, 0x0E, 0x0F} | set(range(0x10, 0x1B)) | {0x1C, 0x1D, 0x1E, 0x1F})
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: Share of a text's non-ASCII sequences that may be invalid UTF-8 while it still counts as UTF-8.
+_MOSTLY_UTF8 = 0.05
+
+
 def load(ref: InputRef, options: LoadOptions | None = None) -> RawDocument:
     """Load ``ref`` from disk. Raises an :class:`~tasks.core.errors.InputError` subclass when unusable."""
     opts = options or LoadOptions()
@@ -38,7 +44,8 @@ def load(ref: InputRef, options: LoadOptions | None = None) -> RawDocument:
         data = fh.read(opts.max_bytes + 1)
     if len(data) > opts.max_bytes:  # the file grew since discovery
         raise TooLarge(f"more than {opts.max_bytes} bytes")
-    if _is_binary(data, opts):
+    # UTF-16 is half NUL bytes: its BOM says it is text before the control-byte count can call it binary.
+    if not data.startswith(_UTF16_BOMS) and _is_binary(data, opts):
         if ref.kind == "html":
             raise NotHtml("binary content, not an HTML page")
         raise DecodeError("binary content, not text")
@@ -50,13 +57,23 @@ def load(ref: InputRef, options: LoadOptions | None = None) -> RawDocument:
 
 
 def decode(data: bytes) -> str:
-    """Decode bytes as UTF-8, else the charset a ``<meta>`` declares, else a detected one."""
+    """Decode bytes as UTF-8 (or UTF-16 after its BOM), else as UTF-8 with the odd invalid byte
+    replaced when nearly all of it is UTF-8, else the charset a ``<meta>`` declares, else a
+    detected one."""
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")  # the BOM tells the byte order and is dropped
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"not UTF-16 despite its byte order mark: {exc}") from exc
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly
     declared = _META_CHARSET.search(data[:4096])
     if declared:
         try:
@@ -74,6 +91,21 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError:
             pass
     return str(best)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 with invalid bytes replaced, when they are a few among many valid
+    multi-byte sequences. One stray byte in a UTF-8 page otherwise sent it to the detector,
+    which decoded the whole page as cp855 ("There’s" became "ThereРђЎs"). Legacy encodings
+    (cp1252, EUC-KR, Shift_JIS) make valid UTF-8 sequences only by accident, so in them the
+    invalid ones are the many, not the few."""
+    text = data.decode("utf-8", "replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    valid = non_ascii - invalid - data.count("\ufffd".encode())
+    if valid >= 1 and invalid <= max(1, _MOSTLY_UTF8 * (valid + invalid)):
+        return text
+    return None
 
 
 def _is_binary(data: bytes, opts: LoadOptions) -> bool:

@@ -1,58 +1,105 @@
-"""`make bench`: newsflow ingest against a bare trafilatura loop over the same generated pages.
+"""`make bench`: a whole `newsflow ingest` against a bare trafilatura loop, on real pages.
 
-Prints figures, asserts nothing. Measures, on a corpus of distinct generated pages (calibrated
-so bare ``trafilatura.extract`` costs about what it costs on real news pages here, ~30 ms):
+Prints figures, asserts nothing. The pages are the distinct pages of ../shared/devset (real sites,
+many languages); where ../shared is absent, the generated corpus of tests/support/corpus.py.
 
-- wall time and pages/s of a bare single-process ``trafilatura.extract`` loop (run before and
-  after the ingests; the ratio uses the mean);
-- wall time of a whole ``newsflow ingest`` (a fresh process: Prefect's embedded server start-up,
-  discovery, workers, Parquet commits), its ratio to the bare loop, and the peak RSS of its
-  process tree (parent + embedded server + workers);
-- the same at a quarter of the corpus, to show peak memory does not grow with corpus size;
-- a re-run over the unchanged corpus.
+- the bare loop: single-process ``trafilatura.extract`` over every page (default options), wall
+  and CPU time, measured before and after the ingests (this machine's speed drifts over minutes:
+  the ratio uses the mean);
+- ``newsflow ingest`` of the same pages in a fresh process (Prefect's embedded server start-up,
+  collection, workers, Parquet commits; entity tagging on): wall time and its ratio to the bare
+  loop; CPU of the parent and of all worker processes, per page, against the bare loop's; CPU
+  ms/page by stage as the workers and the parent report them (``--json`` summary);
+- peak RSS of the process tree at a quarter of the corpus and at all of it (flat in corpus size);
+- a re-run over the unchanged pages, against the first run.
 
 Usage: python -m tests.bench.bench_ingest [--pages N] [--workdir DIR]
 """
 
 import argparse
+import gzip
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 import trafilatura
 
+from tests.support import ROOT, SHARED
 from tests.support.corpus import write_corpus
 
-ROOT = Path(__file__).resolve().parents[2]
+DEVSET = SHARED / "devset"
 
 
-def bare_loop(paths: list[Path]) -> float:
-    """Seconds for single-process ``trafilatura.extract`` over every page (default options)."""
-    started = time.perf_counter()
+@dataclass
+class Run:
+    """What one `newsflow ingest` cost."""
+
+    wall: float
+    peak_rss: int
+    parent_cpu: float
+    workers_cpu: float
+    server_cpu: float
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def real_pages(target: Path, limit: int | None) -> list[Path]:
+    """The dev set's distinct pages as plain .html files under ``target`` (written once)."""
+    target.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    paths = []
+    for source in sorted((DEVSET / "pages").glob("*.html.gz")):
+        body = gzip.decompress(source.read_bytes())
+        digest = hashlib.sha256(body).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        path = target / source.name.removesuffix(".gz")
+        if not path.exists():
+            path.write_bytes(body)
+        paths.append(path)
+        if limit is not None and len(paths) == limit:
+            break
+    return paths
+
+
+def bare_loop(paths: list[Path]) -> tuple[float, float]:
+    """(wall, CPU) seconds of single-process ``trafilatura.extract`` over every page."""
+    wall, cpu = time.perf_counter(), time.process_time()
     for path in paths:
-        trafilatura.extract(path.read_text(encoding="utf-8"))
-    return time.perf_counter() - started
+        trafilatura.extract(path.read_text(encoding="utf-8", errors="replace"))
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def timed_ingest(corpus: Path, out: Path) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS bytes of the process tree, last output line) of one CLI run."""
-    cmd = [str(Path(sys.executable).with_name("newsflow")), "ingest", str(corpus), "--out", str(out)]
+def timed_ingest(corpus: Path, out: Path) -> Run:
+    """One CLI run in a fresh process, sampled for memory and CPU of its whole process tree."""
+    cmd = [str(Path(sys.executable).with_name("newsflow")), "ingest", str(corpus), "--out", str(out), "--json"]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak, parent_cpu = 0, 0.0
+    children_cpu: dict[int, tuple[bool, float]] = {}  # pid -> (is the Prefect server, CPU seconds)
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
-        parent = psutil.Process(proc.pid)
+        nonlocal peak, parent_cpu
+        root = psutil.Process(proc.pid)
         while not stop.is_set():
             try:
-                tree = [parent, *parent.children(recursive=True)]
+                tree = [root, *root.children(recursive=True)]
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                times = root.cpu_times()
+                parent_cpu = times.user + times.system
+                for child in tree[1:]:
+                    t = child.cpu_times()
+                    server = children_cpu[child.pid][0] if child.pid in children_cpu else _is_server(child)
+                    children_cpu[child.pid] = (server, t.user + t.system)  # the last sample before it exits
             except psutil.Error:
                 pass
             time.sleep(0.05)
@@ -60,67 +107,98 @@ def timed_ingest(corpus: Path, out: Path) -> tuple[float, int, str]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     output, _ = proc.communicate()
-    elapsed = time.perf_counter() - started
+    wall = time.perf_counter() - started
     stop.set()
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"newsflow ingest failed:\n{output}")
-    summary = [line for line in output.splitlines() if " inputs in " in line]
-    return elapsed, peak, summary[-1] if summary else ""
+        raise SystemExit(f"newsflow ingest failed (exit {proc.returncode}):\n{output[-2000:]}")
+    summary = json.loads(output[output.index("{") :])
+    server = sum(cpu for is_server, cpu in children_cpu.values() if is_server)
+    workers = sum(cpu for is_server, cpu in children_cpu.values() if not is_server)
+    return Run(wall, peak, parent_cpu, workers, server, summary)
+
+
+def _is_server(process: psutil.Process) -> bool:
+    return any("prefect.server" in part for part in process.cmdline())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--pages", type=int, default=None, help="at most this many pages (default: all)")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".bench")
     args = parser.parse_args()
 
-    corpus = args.workdir / f"corpus-{args.pages}"
-    if not corpus.is_dir() or len(list(corpus.glob("*.html"))) != args.pages:
-        shutil.rmtree(corpus, ignore_errors=True)
-        write_corpus(corpus, args.pages, seed=1)
-    paths = sorted(corpus.glob("*.html"))
+    if (DEVSET / "pages").is_dir():
+        corpus = args.workdir / "devset-pages"
+        paths = real_pages(corpus, args.pages)
+        kind = "distinct real pages of ../shared/devset"
+    else:
+        count = args.pages or 2000
+        corpus = args.workdir / f"corpus-{count}"
+        if not corpus.is_dir() or len(list(corpus.glob("*.html"))) != count:
+            shutil.rmtree(corpus, ignore_errors=True)
+            write_corpus(corpus, count, seed=1)
+        paths = sorted(corpus.glob("*.html"))
+        kind = "generated pages (../shared is absent)"
+    n = len(paths)
     size_mb = sum(p.stat().st_size for p in paths) / 1e6
-    print(f"corpus: {len(paths)} distinct pages, {size_mb:.0f} MB, {psutil.cpu_count()} cores")
+    print(f"corpus: {n} {kind}, {size_mb:.0f} MB, {psutil.cpu_count()} cores")
 
-    # Warm the Prefect home (first start runs migrations) so the figure is a steady-state run.
-    small = args.workdir / "corpus-warmup"
-    if not small.is_dir():
-        write_corpus(small, 20, seed=2)
-    timed_ingest(small, args.workdir / "out-warmup")
+    # Warm the Prefect home (its first start runs migrations) so the figures are steady-state runs.
+    warmup = args.workdir / "warmup"
+    if not warmup.is_dir():
+        write_corpus(warmup, 20, seed=2)
+    timed_ingest(warmup, args.workdir / "out-warmup")
 
-    bare = bare_loop(paths)
-    print(f"bare trafilatura.extract loop: {bare:.1f} s, {len(paths) / bare:.1f} pages/s")
+    bare_wall, bare_cpu = bare_loop(paths)
+    print(
+        f"bare trafilatura.extract loop: {bare_wall:.1f} s, {n / bare_wall:.1f} pages/s, "
+        f"{1000 * bare_cpu / n:.1f} CPU ms/page"
+    )
 
-    quarter = args.workdir / f"corpus-{args.pages}-quarter"
-    if not quarter.is_dir():
-        quarter.mkdir(parents=True)
-        for path in paths[: len(paths) // 4]:
-            (quarter / path.name).symlink_to(path)
-    results = {}
+    quarter = args.workdir / f"{corpus.name}-quarter"
+    shutil.rmtree(quarter, ignore_errors=True)
+    quarter.mkdir(parents=True)
+    for path in paths[: n // 4]:
+        (quarter / path.name).symlink_to(path.resolve())
+    runs = {}
     for label, source in (("quarter", quarter), ("full", corpus)):
         out = args.workdir / f"out-{label}"
         shutil.rmtree(out, ignore_errors=True)
-        results[label] = timed_ingest(source, out)
-    # This VM's speed drifts by 20-30 % over minutes: the bare loop runs again after the ingests
-    # and the ratio uses the mean of both, so a slow or fast spell does not decide it alone.
-    bare_after = bare_loop(paths)
-    print(f"bare loop again after the ingest runs: {bare_after:.1f} s (mean {(bare + bare_after) / 2:.1f} s)")
-    bare = (bare + bare_after) / 2
-    wall, peak, line = results["full"]
+        runs[label] = timed_ingest(source, out)
+    rerun = timed_ingest(corpus, args.workdir / "out-full")
+
+    after_wall, after_cpu = bare_loop(paths)
+    print(f"bare loop again after the ingest runs: {after_wall:.1f} s (mean {(bare_wall + after_wall) / 2:.1f} s)")
+    bare_wall, bare_cpu = (bare_wall + after_wall) / 2, (bare_cpu + after_cpu) / 2
+
+    full = runs["full"]
+    outcomes = full.summary["outcomes"]
     print(
-        f"newsflow ingest (fresh process, embedded Prefect server): {wall:.1f} s, "
-        f"{len(paths) / wall:.1f} pages/s, {wall / bare:.2f}x the bare loop (target <= 0.6x)"
+        f"newsflow ingest (fresh process, embedded Prefect server, tagging on): {full.wall:.1f} s, "
+        f"{n / full.wall:.1f} pages/s, {full.wall / bare_wall:.2f}x the bare loop (target <= 0.6x)"
     )
-    print(f"  {line}")
-    _, q_peak, _ = results["quarter"]
+    print("  " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
     print(
-        f"peak RSS of the process tree: {q_peak / 2**20:.0f} MiB for {len(paths) // 4} pages, "
-        f"{peak / 2**20:.0f} MiB for {len(paths)} pages ({peak / q_peak:.2f}x for 4x the pages)"
+        f"CPU per page across all workers: {1000 * full.workers_cpu / n:.1f} ms ({full.workers_cpu / bare_cpu:.2f}x "
+        f"the bare loop's {1000 * bare_cpu / n:.1f} ms; target <= 1.1x); the parent's own: "
+        f"{1000 * full.parent_cpu / n:.1f} ms/page ({full.parent_cpu:.1f} s); "
+        f"the Prefect server's: {full.server_cpu:.1f} s"
     )
-    rerun, _, line = timed_ingest(corpus, args.workdir / "out-full")
-    print(f"re-run over unchanged input: {rerun:.1f} s ({rerun / wall:.2f}x the first run)")
-    print(f"  {line}")
+    stages = full.summary.get("stage_seconds", {})
+    if stages:
+        print("CPU ms/page by stage: " + ", ".join(f"{k} {1000 * v / n:.2f}" for k, v in stages.items()))
+    q = runs["quarter"]
+    print(
+        f"peak RSS of the process tree: {q.peak_rss / 2**20:.0f} MiB for {n // 4} pages, "
+        f"{full.peak_rss / 2**20:.0f} MiB for {n} pages ({full.peak_rss / q.peak_rss:.2f}x for 4x the pages; "
+        "target <= 1.15x)"
+    )
+    print(
+        f"re-run over unchanged input: {rerun.wall:.1f} s "
+        f"({rerun.wall / full.wall:.2f}x the first run; target <= 0.2x), "
+        + ", ".join(f"{k} {v}" for k, v in rerun.summary["outcomes"].items())
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """prefect.yaml read as data, and the trigger's idempotency key (no Prefect needed)."""
 
-from flows.deployments import idempotency_key, load_specs
+from pathlib import Path
+
+import pytest
+
+from flows.deployments import idempotency_key, load_overrides, load_specs, resolve_paths
 from tests.support import ROOT
 
 
@@ -18,3 +22,23 @@ def test_prefect_yaml_declares_the_three_deployments() -> None:
     assert set(specs) == {"poll-feeds", "backfill", "daily"}
     assert specs["poll-feeds"].schedules and not specs["backfill"].schedules
     assert all(spec.entrypoint.startswith("flows/") for spec in specs.values())
+
+
+def test_relative_paths_resolve_against_the_deployments_file(tmp_path: Path) -> None:
+    params = {"sources": ["in", "/abs", "https://x.example/feed"], "out": "data", "batch_size": 5}
+    assert resolve_paths(params, tmp_path) == {
+        "sources": [str(tmp_path / "in"), "/abs", "https://x.example/feed"],
+        "out": str(tmp_path / "data"),
+        "batch_size": 5,
+    }
+
+
+def test_overrides_come_from_a_file_of_mappings(tmp_path: Path) -> None:
+    good = tmp_path / "params.yaml"
+    good.write_text("poll-feeds:\n  sources: [https://x.example/rss]\n", encoding="utf-8")
+    assert load_overrides(good) == {"poll-feeds": {"sources": ["https://x.example/rss"]}}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- just a list\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected 'deployment-name"):
+        load_overrides(bad)
+    assert load_overrides(None) == {}

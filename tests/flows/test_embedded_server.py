@@ -1,6 +1,9 @@
 """The embedded server the CLI starts before importing Prefect (flows/server.py)."""
 
 import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +11,8 @@ import psutil
 import pytest
 
 from flows.server import EMBEDDED_ENV, embedded_command
-from tests.support import EXAMPLES, counts, run_newsflow
+from tests.support import EXAMPLES, NEWSFLOW, ROOT, counts, query, run_newsflow
+from tests.support.corpus import write_corpus
 
 pytestmark = pytest.mark.flow
 
@@ -53,3 +57,59 @@ def test_ingest_without_a_server_runs_on_its_own_and_leaves_none_behind(tmp_path
     assert counts(out)["articles"][0] == 15
     assert (home / "prefect.db").is_file()  # Prefect's own database, where it always is
     assert _servers_of(home) == []  # stopped at exit
+
+
+def _ingest_in_background(tmp_path: Path, pages: int) -> tuple[subprocess.Popen[str], Path, Path]:
+    """A real ``newsflow ingest`` of generated pages, in its own process group (as a shell runs it),
+    with its own PREFECT_HOME; returns (process, dataset, PREFECT_HOME) once it has committed."""
+    corpus, out, home = tmp_path / "corpus", tmp_path / "out", tmp_path / "prefect-home"
+    write_corpus(corpus, pages, seed=3)
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_UI_URL")}
+    env["PREFECT_HOME"] = str(home)
+    args = [NEWSFLOW, "ingest", str(corpus), "--out", str(out), "--batch-size", "4", "--flush-rows", "8"]
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 240
+    while not list((out / "inputs").glob("*/*.parquet")):
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert time.monotonic() < deadline, "no commit within 240 s"
+        time.sleep(0.2)
+    return proc, out, home
+
+
+def _gone(processes: list[psutil.Process], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_after_the_current_batches_and_records_a_cancelled_run(tmp_path: Path) -> None:
+    proc, out, home = _ingest_in_background(tmp_path, 400)
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+    started = time.monotonic()
+    output, _ = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 30, output
+    assert proc.returncode == 130, output
+    assert "stopping after the current batches" in output and "stopped early" in output
+    assert "Traceback" not in output
+    ((status, ingested),) = query(f"SELECT status, ingested FROM read_parquet('{out}/runs/**/*.parquet')")
+    assert status == "cancelled" and 0 < ingested < 400
+    assert query(f"SELECT count(*) FROM read_parquet('{out}/articles/**/*.parquet')") == [(ingested,)]
+    assert _gone(workers, within=10) and _servers_of(home) == []
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_cli_takes_the_embedded_server_and_the_workers_with_it(tmp_path: Path) -> None:
+    proc, _, home = _ingest_in_background(tmp_path, 400)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert _servers_of(home) and len(children) >= 3  # the server and the workers are running
+    proc.kill()
+    proc.wait(30)
+    assert _gone(children, within=15), [p.cmdline() for p in children if p.is_running()]
+    assert _servers_of(home) == []

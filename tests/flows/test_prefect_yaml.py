@@ -1,5 +1,6 @@
 """Every deployment in prefect.yaml must point at a flow that imports, with valid parameters."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,3 +46,14 @@ def test_bad_parameters_are_rejected(bad: dict[str, object]) -> None:
 
     with pytest.raises(ParameterTypeError):
         ingest.validate_parameters(bad)
+
+
+def test_served_deployments_take_paths_from_the_file_and_overrides_from_outside(tmp_path: Path) -> None:
+    from flows.deployments import runner_deployments
+
+    overrides = tmp_path / "params.yaml"
+    overrides.write_text("poll-feeds:\n  sources: [feeds.txt, 'https://x.example/rss']\n", encoding="utf-8")
+    built = {d.name: d for d in runner_deployments(ROOT / "prefect.yaml", overrides)}
+    assert built["daily"].parameters["out"] == str(ROOT / "data")  # not the working directory's
+    assert built["poll-feeds"].parameters["sources"] == [str(tmp_path / "feeds.txt"), "https://x.example/rss"]
+    assert built["poll-feeds"].parameters["out"] == str(ROOT / "data")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import _runner_problem
+from flows.cli import UsageError, _check_runner
 from flows.settings import DASK_BATCH_SIZE, SettingsError, delta_options, load_settings
 
 
@@ -36,9 +36,7 @@ def test_delta_options_come_from_the_aws_variables(tmp_path: Path) -> None:
 
 
 def test_the_cli_names_what_a_dask_runner_needs() -> None:
-    assert _runner_problem("local", load_settings({})) is None
-    problem = _runner_problem("dask://h:1", load_settings({}))
-    assert problem is not None and "PREFECT_API_URL" in problem
-    assert _runner_problem("dask://h:1", load_settings({"PREFECT_API_URL": "http://h:4200/api"})) is None
-    bad = _runner_problem("dask:/h", load_settings({}))
-    assert bad is not None and bad.startswith("--runner 'dask:/h': expected local or dask://HOST:PORT")
+    _check_runner("local", load_settings({}))
+    _check_runner("dask://h:1", load_settings({"PREFECT_API_URL": "http://h:4200/api"}))
+    with pytest.raises(UsageError, match=r"^--runner dask://h:1 needs a Prefect server .*: set PREFECT_API_URL$"):
+        _check_runner("dask://h:1", load_settings({}))

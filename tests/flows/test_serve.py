@@ -1,5 +1,6 @@
 """`newsflow serve` for real: its own `prefect server start`, Prefect's scheduler firing an
-interval schedule (at least twice), flow runs writing Parquet, and a clean stop on Ctrl-C."""
+interval schedule (at least twice), flow runs writing Parquet; `newsflow trigger` finding that
+server by itself; a second serve refused on the taken port; and a clean stop on SIGTERM."""
 
 import os
 import signal
@@ -22,7 +23,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_interval_schedule_fires_twice_under_serve_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([NEWSFLOW, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_serve_schedules_triggers_refuses_a_second_serve_and_stops_on_sigterm(tmp_path: Path) -> None:
     out = tmp_path / "dataset"
     project = tmp_path / "prefect.yaml"
     project.write_text(
@@ -61,11 +66,25 @@ deployments:
             assert time.monotonic() < deadline, "the schedule did not fire twice"
             time.sleep(1)
         assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200
+
+        second = cli(["serve", "--file", str(project), "--port", str(port)], env)
+        assert second.returncode == 2 and f"port {port} on 127.0.0.1 is taken" in second.stderr, second.stderr
+        assert "PREFECT_API_URL=" in second.stderr and len(second.stderr.strip().splitlines()) == 1
+
+        # No PREFECT_API_URL: trigger finds the server serve started, through its server home.
+        typo = cli(["trigger", "ingest/every-few-seconds", "-p", "batchsize=3"], env)
+        assert typo.returncode == 2 and "has no parameter 'batchsize'" in typo.stderr, typo.stderr
+        click = ["trigger", "ingest/every-few-seconds", "-p", "batch_size=3"]
+        first = cli(click, env)
+        assert first.returncode == 0 and "earlier run" not in first.stdout, first.stdout + first.stderr
+        again = cli(click, env)
+        assert again.returncode == 0 and "an earlier run" in again.stdout, again.stdout + again.stderr
+        assert first.stdout.split()[2] == again.stdout.split()[2]  # the same flow run id
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # what systemd and docker stop send
         output, _ = proc.communicate(timeout=90)
     assert proc.returncode == 0, output
-    assert "newsflow serve: stopped" in output
+    assert "newsflow serve: stopped" in output and "never awaited" not in output
     with pytest.raises(httpx.HTTPError):  # the server went down with it
         httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
     seen = counts(out)

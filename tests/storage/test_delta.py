@@ -1,7 +1,7 @@
 """The Delta backend on local disk (the same code as on S3): commits, dedup, the flush protocol
 under retries, crashes and racing writers, state maps, compaction, and the readers."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -178,7 +178,7 @@ def test_duckdb_polars_and_pandas_read_the_current_version_only(tmp_path: Path) 
     uri = str(tmp_path / "ds" / "articles")
     assert len(list(Path(uri).glob("ingest_date=*/*.parquet"))) == 4
     con = connect(tmp_path / "ds")
-    assert con.execute("SELECT count(*), min(ingest_date) FROM articles").fetchone() == (3, "2026-01-02")
+    assert con.execute("SELECT count(*), min(ingest_date) FROM articles").fetchone() == (3, date(2026, 1, 2))
     assert con.execute("SELECT count(*) FROM entity_mentions JOIN articles USING (article_id)").fetchone() == (3,)
     assert pl.scan_delta(uri).select(pl.len()).collect().item() == 3
     assert len(DeltaTable(uri).to_pandas()) == 3

@@ -4,7 +4,7 @@ racing commits, a retried flush, and the readers (DuckDB, Polars, pandas) over s
 import multiprocessing
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -132,4 +132,4 @@ def test_duckdb_polars_and_pandas_read_tables_on_s3(s3: S3Server, tmp_path: Path
     assert pl.scan_delta(f"{uri}/articles", storage_options=storage).select(pl.len()).collect().item() == 3
     assert len(DeltaTable(f"{uri}/articles", storage_options=storage).to_pandas()) == 3
     frame: pd.DataFrame = DeltaTable(f"{uri}/articles").to_pandas(columns=["article_id", "ingest_date"])
-    assert sorted(frame.article_id) == ["id-r0", "id-r1", "id-r2"] and set(frame.ingest_date) == {"2026-01-02"}
+    assert sorted(frame.article_id) == ["id-r0", "id-r1", "id-r2"] and set(frame.ingest_date) == {date(2026, 1, 2)}

@@ -20,10 +20,23 @@ Behaviours by path (counted per path, so "fails twice then works" is determinist
   /sitemap-index.xml      a sitemap index pointing at /sitemap.xml.gz (gzipped, the ok pages)
   /urls.txt               a URL list of two ok pages
   /redirect?to=URL        302 to URL
+  /a/recaptcha.html       an article with a comment form's g-recaptcha div (one marker: no challenge)
+  /a/gzip-lie.html        Content-Encoding: gzip on a body that is not gzip
+  /a/gzip-truncated.html  Content-Encoding: gzip, the gzip stream cut short
+  /a/gzip-gzip-bomb.html  Content-Encoding: gzip, gzip: 2 KB that inflate to 200 MB of HTML
+  /feed-truncated.json    a JSON Feed cut in the middle
+  /feed-mailto.xml        RSS with one ok page, a mailto: link and a javascript: link
+  /sitemap-corrupt.xml.gz gzip magic, then garbage
+  /sitemap-bomb.xml.gz    a gzipped sitemap that inflates past 50 MB
+  /sitemap-many.xml       a sitemap index of 12 children /child/N.xml (each answers after 100 ms,
+                          listing /a/ok-N.html); ``max_in_flight`` counts the children fetched at once
 
-Every loop is bounded; ``stop()`` ends stalls at once.
+``Site(robots=...)`` replaces the robots.txt body; ``Site(robots_status=503)`` makes it answer
+that status instead (301/302: a redirect to http://localhost/robots.txt). Every loop is bounded;
+``stop()`` ends stalls at once.
 """
 
+import functools
 import gzip
 import socket
 import struct
@@ -52,9 +65,15 @@ class Site:
     """Start with ``Site()``, use ``url(path)``, read ``hits``; ``stop()`` when done."""
 
     ok_pages = 4
+    children = 12
 
-    def __init__(self, crawl_delay: int | None = 1) -> None:
+    def __init__(self, crawl_delay: int | None = 1, *, robots: str | None = None, robots_status: int = 200) -> None:
         self.crawl_delay = crawl_delay
+        self.robots = robots
+        self.robots_status = robots_status
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
         #: What /news.xml lists, in order; tests append to it between runs.
         self.news: list[str] = []
         self.hits: Counter[str] = Counter()
@@ -119,8 +138,13 @@ class Site:
         self.hits[path] += 1
         n = self.hits[path]
         if path == "/robots.txt":
+            if self.robots_status in (301, 302):  # to a host the fetcher refuses
+                return self._send(h, self.robots_status, b"", None, {"Location": "http://localhost/robots.txt"})
+            if self.robots_status != 200:
+                return self._send(h, self.robots_status, b"robots.txt unavailable", "text/plain")
             delay = f"Crawl-delay: {self.crawl_delay}\n" if self.crawl_delay else ""
-            return self._send(h, 200, f"User-agent: *\nDisallow: /private/\n{delay}".encode(), "text/plain")
+            text = self.robots if self.robots is not None else f"User-agent: *\nDisallow: /private/\n{delay}"
+            return self._send(h, 200, text.encode(), "text/plain")
         if path == "/feed.xml":
             etag = '"feed-v1"'
             if h.headers.get("If-None-Match") == etag:
@@ -200,6 +224,50 @@ class Site:
         if path.startswith("/slow/"):
             time.sleep(0.1)
             return self._send(h, 200, article(f"Slow {path}", n), "text/html")
+        if path == "/a/recaptcha.html":
+            page = article("Comments welcome", 0).replace(
+                b"</article>", b"</article><form><div class='g-recaptcha' data-sitekey='x'></div></form>"
+            )
+            return self._send(h, 200, page, "text/html")
+        if path == "/a/gzip-lie.html":
+            return self._send(h, 200, article("Not gzip", 0), "text/html", {"Content-Encoding": "gzip"})
+        if path == "/a/gzip-truncated.html":
+            body = gzip.compress(article("Cut", 0))[:-40]
+            return self._send(h, 200, body, "text/html", {"Content-Encoding": "gzip"})
+        if path == "/a/gzip-gzip-bomb.html":
+            return self._send(h, 200, _double_gzip_bomb(), "text/html", {"Content-Encoding": "gzip, gzip"})
+        if path == "/feed-truncated.json":
+            items = ",".join(f'{{"id": "{i}", "url": "{self.url(f"/a/ok-{i}.html")}"}}' for i in range(2))
+            body = f'{{"version": "https://jsonfeed.org/version/1.1", "items": [{items}]}}'.encode()
+            return self._send(h, 200, body[: len(body) // 2], "application/feed+json")
+        if path == "/feed-mailto.xml":
+            items = "".join(
+                f"<item><title>{n}</title><link>{link}</link></item>"
+                for n, link in enumerate([self.url("/a/ok-0.html"), "mailto:desk@news.example", "javascript:alert(1)"])
+            )
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+            return self._send(h, 200, body, "application/rss+xml")
+        if path == "/sitemap-corrupt.xml.gz":
+            return self._send(h, 200, b"\x1f\x8b\x08\x00" + b"garbage" * 100, "application/x-gzip")
+        if path == "/sitemap-bomb.xml.gz":
+            return self._send(h, 200, _sitemap_bomb(), "application/x-gzip")
+        if path == "/sitemap-many.xml":
+            locs = "".join(f"<sitemap><loc>{self.url(f'/child/{i}.xml')}</loc></sitemap>" for i in range(self.children))
+            index = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'
+            return self._send(h, 200, index.encode(), "application/xml")
+        if path.startswith("/child/"):
+            with self._lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                self._stopping.wait(0.1)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+            child = path.removeprefix("/child/").removesuffix(".xml")
+            loc = self.url(f"/a/ok-{child}.html")
+            urlset = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{loc}</loc></url></urlset>'
+            return self._send(h, 200, urlset.encode(), "application/xml")
         if path == "/redirect":
             target = parse_qs(urlsplit(h.path).query)["to"][0]
             return self._send(h, 302, b"", None, {"Location": target})
@@ -218,3 +286,16 @@ class Site:
         h.end_headers()
         if body:
             h.wfile.write(body)
+
+
+@functools.cache
+def _double_gzip_bomb() -> bytes:
+    inner = gzip.compress(b"<html><body><p>" + b"A" * (200 * 1024 * 1024) + b"</p></body></html>", compresslevel=9)
+    return gzip.compress(inner, compresslevel=9)
+
+
+@functools.cache
+def _sitemap_bomb() -> bytes:
+    url = b"<url><loc>https://bomb.example/page</loc></url>"
+    xml = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + url * (60 * 1024 * 1024 // len(url))
+    return gzip.compress(xml + b"</urlset>", compresslevel=9)

@@ -6,6 +6,7 @@ hostile document cannot make it fetch, expand entities or build a huge tree.
 """
 
 import hashlib
+import io
 import json
 import re
 import zlib
@@ -14,12 +15,21 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
+import feedparser
 import lxml.html
 from lxml import etree
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
-from tasks.core.errors import MalformedSource, TooLarge
+from tasks.core.errors import (
+    BadUrl,
+    DecodeError,
+    InputError,
+    InvalidRecord,
+    MalformedSource,
+    NewsflowError,
+    TooLarge,
+    TruncatedRecord,
+)
 from tasks.core.vocabulary import SourceKind
 
 #: Decompressed-size ceiling for gzip input; the sitemap protocol's own limit is 50 MB too.
@@ -29,11 +39,15 @@ SNIFF_BYTES = 64 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
-_RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _JSONFEED_VERSION = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 _DEFAULT_XMLNS = re.compile(r"\bxmlns\s*=")
 _ROOT_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)([^>]*)>?")
+# A bare "&" (not starting an entity or character reference) is an XML error that libxml2's
+# recovery "fixes" by dropping text: "?x=1&y=2" became "?x=1=2".
+_BARE_AMPERSAND = re.compile(rb"&(?!#[0-9]+;|#x[0-9a-fA-F]+;|[A-Za-z_][\w.-]*;)")
+# RDF-based feeds (RSS 0.90 and 1.0) name an item by rdf:about, which is its URL.
+_RDF_VERSIONS = frozenset({"rss090", "rss10"})
 _HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _MEDIA_TYPE_KINDS: dict[str, SourceKind] = {
     "application/rss+xml": "rss",
@@ -79,6 +93,39 @@ class WarcPage:
     fetched_at: str | None
     #: sha256 hex of ``body``.
     digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class WarcSkip:
+    """A WARC record that held an HTML page newsflow could not take whole, and why."""
+
+    #: WARC-Target-URI; None for the tail of an archive that ends inside a record's headers.
+    url: str | None
+    #: WARC-Record-ID, when the record has one.
+    record_id: str | None
+    #: :class:`TooLarge`, :class:`TruncatedRecord` or :class:`InvalidRecord`.
+    error: InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An entry of a source document that names nothing newsflow can fetch, and why."""
+
+    #: The link as written (resolved when it could be; undecodable bytes replaced).
+    url: str
+    error: NewsflowError
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What a feed, sitemap or URL list lists."""
+
+    #: Page links in document order, the first of each URL kept.
+    links: tuple[Link, ...] = ()
+    #: Child sitemaps of a sitemap index.
+    children: tuple[str, ...] = ()
+    #: Entries that could not be used (a ``mailto:`` link, an undecodable line...).
+    rejected: tuple[Rejected, ...] = ()
 
 
 # --- detection ------------------------------------------------------------------------------
@@ -237,97 +284,144 @@ def _media_type(content_type: str) -> str:
 # --- feeds ----------------------------------------------------------------------------------
 
 
-def parse_feed(body: bytes, base_url: str, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> list[Link]:
-    """Links of an RSS 0.9x/1.0 (RDF)/2.0, Atom 1.0 or JSON Feed 1.0/1.1 document, in document
+def parse_feed(body: bytes, base_url: str, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Listing:
+    """Links of an RSS 0.9x/1.0 (RDF)/2.0, Atom 0.3/1.0 or JSON Feed 1.0/1.1 document, in document
     order, first occurrence of each URL kept. Gzip input is decompressed up to ``max_bytes``.
+
+    XML feeds are read by feedparser, which recovers what libxml2 gives up on (a broken DTD, a
+    bare ``&`` in a URL, undefined entities); the document type declaration is removed first, so
+    no entity it declares is expanded and nothing it names is read. An entry that links to
+    something other than an http(s) page is in ``rejected``; an entry with no link at all (an
+    Atom entry with only an edit link, an RSS guid that is no URL) lists nothing.
 
     Raises :class:`MalformedSource` when the body is no feed at all, :class:`TooLarge` when it
     decompresses past ``max_bytes``.
     """
     data = _strip_bom_and_space(_gunzip(body, max_bytes))
     if data.startswith(b"{"):
-        return _dedupe(_json_feed_links(data, base_url))
-    root = _parse_xml(data, base_url)
-    local = _local(root)
-    if local in ("rss", "RDF"):
-        return _dedupe(_rss_links(root, base_url))
-    if local == "feed":
-        return _dedupe(_atom_links(root, base_url))
-    raise MalformedSource(f"not a feed: root element <{local}>")
+        return _listing(_json_feed_links(data, base_url))
+    kind = _sniff(data)
+    if kind not in ("rss", "atom"):
+        raise MalformedSource(f"not a feed: {_root_description(data)}")
+    try:
+        # A stream, never bytes: feedparser.parse takes a str or bytes that names a file or URL
+        # as something to open. No base URL either: it would resolve an RSS guid that is no URL
+        # ("12345") into one; links are resolved below, xml:base having been applied by it.
+        parsed = feedparser.parse(io.BytesIO(_without_doctype(data)), resolve_relative_uris=False, sanitize_html=False)
+    except Exception as exc:  # feedparser means never to raise; its loose SGML fallback has
+        raise MalformedSource(f"unreadable feed: {type(exc).__name__}: {exc}") from exc
+    if not parsed.get("version") and not parsed.get("entries"):
+        raise MalformedSource(f"not a feed: {parsed.get('bozo_exception') or 'no RSS or Atom elements'}")
+    rdf = parsed.get("version") in _RDF_VERSIONS
+    return _listing(_feed_entry(entry, base_url, rdf=rdf) for entry in parsed.get("entries", []))
 
 
-def _rss_links(root: Any, base_url: str) -> Iterator[Link]:
-    # RSS 0.9x/2.0 nest items in <channel>; RSS 0.90/1.0 (RDF) make them siblings of it.
-    channels = [child for child in _children(root) if _local(child) == "channel"]
-    for parent in [root, *channels]:
-        for item in _children(parent):
-            if _local(item) != "item":
-                continue
-            url = _rss_item_url(item, base_url)
-            if url is not None:
-                title = _child(item, "title")
-                date = _child(item, "pubDate")
-                if date is None:
-                    date = _child(item, "date")  # dc:date, the RSS 1.0 way
-                yield Link(url=url, title=_text(title), published_at=_text(date))
+def _feed_entry(entry: Any, base_url: str, *, rdf: bool) -> Link | Rejected | None:
+    link = (entry.get("link") or (entry.get("id") if rdf else None) or "").strip()
+    if not link:
+        return None
+    if entry.get("guidislink"):
+        # The link came from a <guid>: RSS 2.0 makes it a permalink unless told otherwise, but
+        # feeds put plain ids there, so it counts only when it is an absolute http(s) URL.
+        return Link(link, _entry_title(entry), _entry_date(entry)) if _is_http_url(link) else None
+    url = _absolute(base_url, link)
+    if url is None:
+        return Rejected(link, BadUrl(f"feed entry links to {link!r}, not an http(s) page"))
+    return Link(url, _entry_title(entry), _entry_date(entry))
 
 
-def _rss_item_url(item: Any, base_url: str) -> str | None:
-    link = _text(_child(item, "link"))
-    if link:
-        return _resolve(item, base_url, link)
-    guid = _child(item, "guid")
-    value = _text(guid)
-    if guid is not None and value:
-        permalink = (guid.get("isPermaLink") or "").strip().lower()
-        # RSS 2.0 defaults isPermaLink to true, but feeds omit it on ids that are no URLs, so an
-        # implicit permalink counts only when it is already an absolute http(s) URL.
-        if permalink == "true":
-            return _resolve(item, base_url, value)
-        if permalink == "" and _is_http_url(value):
-            return value
-    about = item.get(_RDF_ABOUT)
-    return _resolve(item, base_url, about) if about else None
+def _entry_title(entry: Any) -> str | None:
+    title = entry.get("title")
+    if not isinstance(title, str):
+        return None
+    detail = entry.get("title_detail") or {}
+    if detail.get("type") in ("text/html", "application/xhtml+xml") and "<" in title:
+        # The markup arrives as source (Atom type="html"): its text is the title, not its tags.
+        try:
+            return _collapse(str(lxml.html.fragment_fromstring(title, create_parent="div").text_content()))
+        except (ValueError, etree.LxmlError):  # NUL and control characters lxml refuses
+            pass
+    return _collapse(title)
 
 
-def _atom_links(root: Any, base_url: str) -> Iterator[Link]:
-    for entry in _children(root):
-        if _local(entry) != "entry":
-            continue
-        url = _atom_entry_url(entry, base_url)
-        if url is None:
-            continue
-        published = _child(entry, "published")
-        if published is None:
-            published = _child(entry, "updated")
-        yield Link(url=url, title=_atom_text(_child(entry, "title")), published_at=_text(published))
-
-
-def _atom_entry_url(entry: Any, base_url: str) -> str | None:
-    for link in _children(entry):
-        # A link without rel is an alternate link (RFC 4287 §4.2.7.2).
-        if _local(link) == "link" and (link.get("rel") or "alternate").strip() == "alternate":
-            href = (link.get("href") or "").strip()
-            if href:
-                return _resolve(link, base_url, href)
+def _entry_date(entry: Any) -> str | None:
+    # RSS pubDate and Atom published are "published"; dc:date and Atom updated are "updated".
+    for key in ("published", "updated"):
+        value = entry.get(key)
+        if isinstance(value, str) and value.strip():
+            return _collapse(value)
     return None
 
 
-def _atom_text(element: Any) -> str | None:
-    if element is not None and element.get("type") == "html":
-        # The markup arrives escaped: the element's text is HTML source, not words.
-        source = _text(element)
-        if source is None:
-            return None
-        return _collapse(str(lxml.html.fragment_fromstring(source, create_parent="div").text_content()))
-    return _text(element)
+def _root_description(data: bytes) -> str:
+    text = _skip_prolog(_decode_head(data[:SNIFF_BYTES]).lstrip())
+    match = _ROOT_TAG.match(text) if text else None
+    return f"root element <{match.group(1).rpartition(':')[2]}>" if match else "no XML root element"
 
 
-def _json_feed_links(data: bytes, base_url: str) -> Iterator[Link]:
+def _without_doctype(data: bytes) -> bytes:
+    """``data`` without its document type declaration (internal subset included).
+
+    feedparser strips DOCTYPEs only when they begin a line, so a one-line entity bomb reached
+    expat, which expanded it to ~1 MB (57 MB, 5 s) before its amplification limit stopped it.
+    Located in the bytes themselves (ASCII-compatible encodings; for UTF-16 feedparser's own
+    stripping and expat's limit remain).
+    """
+    text = data[:SNIFF_BYTES].decode("latin-1")
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if text.startswith("<?", pos):
+            end = text.find("?>", pos)
+            if end < 0:
+                return data
+            pos = end + 2
+        elif text.startswith("<!--", pos):
+            end = text.find("-->", pos + 4)
+            if end < 0:
+                return data
+            pos = end + 3
+        elif text[pos : pos + 9].upper() == "<!DOCTYPE":
+            end = _doctype_end(data, pos)
+            return data if end < 0 else data[:pos] + data[end:]
+        else:
+            return data
+
+
+def _doctype_end(data: bytes, start: int) -> int:
+    """Index just past the DOCTYPE that starts at ``start``; quotes and the internal subset
+    (which may hold ``>`` and ``]`` inside quoted values and comments) are skipped."""
+    quote: int | None = None
+    subset = False
+    i = start + 9
+    while i < len(data):
+        byte = data[i]
+        if quote is not None:
+            if byte == quote:
+                quote = None
+        elif byte in b"\"'":
+            quote = byte
+        elif subset and data.startswith(b"<!--", i):
+            end = data.find(b"-->", i + 4)
+            if end < 0:
+                return -1
+            i = end + 2
+        elif byte == ord("["):
+            subset = True
+        elif byte == ord("]") and subset:
+            subset = False
+        elif byte == ord(">") and not subset:
+            return i + 1
+        i += 1
+    return -1
+
+
+def _json_feed_links(data: bytes, base_url: str) -> Iterator[Link | Rejected]:
     try:
         feed = json.loads(data)
-    except ValueError as exc:
-        raise MalformedSource(f"invalid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nested past the limit
+        raise MalformedSource(f"invalid JSON: {type(exc).__name__}: {exc}") from exc
     items = feed.get("items") if isinstance(feed, dict) else None
     if not isinstance(items, list):
         raise MalformedSource("JSON without an items array is no JSON Feed")
@@ -335,13 +429,17 @@ def _json_feed_links(data: bytes, base_url: str) -> Iterator[Link]:
         if not isinstance(item, dict):
             continue
         url = _json_str(item, "url") or _json_str(item, "external_url")
-        resolved = _absolute(base_url, url) if url else None
-        if resolved is not None:
-            yield Link(
-                url=resolved,
-                title=_json_str(item, "title"),
-                published_at=_json_str(item, "date_published") or _json_str(item, "date_modified"),
-            )
+        if not url:
+            continue
+        resolved = _absolute(base_url, url)
+        if resolved is None:
+            yield Rejected(url, BadUrl(f"feed item links to {url!r}, not an http(s) page"))
+            continue
+        yield Link(
+            url=resolved,
+            title=_json_str(item, "title"),
+            published_at=_json_str(item, "date_published") or _json_str(item, "date_modified"),
+        )
 
 
 def _json_str(obj: dict[str, Any], key: str) -> str | None:
@@ -352,31 +450,47 @@ def _json_str(obj: dict[str, Any], key: str) -> str | None:
 # --- sitemaps -------------------------------------------------------------------------------
 
 
-def parse_sitemap(
-    body: bytes, base_url: str, *, max_bytes: int = MAX_DECOMPRESSED_BYTES
-) -> tuple[list[Link], list[str]]:
-    """``(page links, child sitemap URLs)`` of an XML sitemap or sitemap index, plain or gzipped.
+def parse_sitemap(body: bytes, base_url: str, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Listing:
+    """Page links (``<urlset>``) or child sitemaps (``<sitemapindex>``) of an XML sitemap, plain
+    or gzipped.
 
-    A ``<urlset>`` gives page links (date from ``lastmod``; for Google News sitemaps title and
-    date from ``news:title`` and ``news:publication_date``); a ``<sitemapindex>`` gives children.
-    Raises :class:`MalformedSource` for anything else, :class:`TooLarge` past ``max_bytes``.
+    Page links take their date from ``lastmod``; for Google News sitemaps title and date from
+    ``news:title`` and ``news:publication_date``. A ``<loc>`` that is not an http(s) URL is in
+    ``rejected``, and so is the sitemap itself (as ``malformed_source``) when libxml2 had to
+    recover from errors, since entries past an error may be missing. Raises
+    :class:`MalformedSource` for anything else, :class:`TooLarge` past ``max_bytes``.
     """
-    root = _parse_xml(_strip_bom_and_space(_gunzip(body, max_bytes)), base_url)
+    data = _strip_bom_and_space(_gunzip(body, max_bytes))
+    root, problem = _parse_xml(_BARE_AMPERSAND.sub(b"&amp;", _without_doctype(data)), base_url)
     local = _local(root)
+    problems = () if problem is None else (Rejected(base_url, problem),)
     if local == "urlset":
-        return _dedupe(_sitemap_links(root, base_url)), []
+        return _listing(_sitemap_links(root, base_url), extra=problems)
     if local == "sitemapindex":
-        children = (_resolve(s, base_url, _text(_child(s, "loc"))) for s in _children(root) if _local(s) == "sitemap")
-        return [], list(dict.fromkeys(url for url in children if url is not None))
+        children: list[str] = []
+        rejected: list[Rejected] = list(problems)
+        for entry in _children(root):
+            if _local(entry) != "sitemap":
+                continue
+            loc = _text(_child(entry, "loc"))
+            url = _resolve(entry, base_url, loc)
+            if url is not None:
+                children.append(url)
+            elif loc:
+                rejected.append(Rejected(loc, BadUrl(f"sitemap index lists {loc!r}, not an http(s) sitemap")))
+        return Listing(children=tuple(dict.fromkeys(children)), rejected=tuple(rejected))
     raise MalformedSource(f"not a sitemap: root element <{local}>")
 
 
-def _sitemap_links(root: Any, base_url: str) -> Iterator[Link]:
+def _sitemap_links(root: Any, base_url: str) -> Iterator[Link | Rejected]:
     for entry in _children(root):
         if _local(entry) != "url":
             continue
-        url = _resolve(entry, base_url, _text(_child(entry, "loc")))
+        loc = _text(_child(entry, "loc"))
+        url = _resolve(entry, base_url, loc)
         if url is None:
+            if loc:
+                yield Rejected(loc, BadUrl(f"sitemap lists {loc!r}, not an http(s) page"))
             continue
         # Look only inside <news:news>: image:title and video:title are not the article's title.
         news = _child(entry, "news")
@@ -388,18 +502,26 @@ def _sitemap_links(root: Any, base_url: str) -> Iterator[Link]:
 # --- URL lists ------------------------------------------------------------------------------
 
 
-def parse_url_list(body: bytes, base_url: str | None = None, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> list[Link]:
+def parse_url_list(body: bytes, base_url: str | None = None, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Listing:
     """Links of a plain-text list, one URL per line; blank lines and ``#`` comment lines are
     skipped, as is any line that is not an http(s) URL (after resolving against ``base_url``).
 
-    Raises :class:`MalformedSource` when the body is not UTF-8 text, :class:`TooLarge` when
-    gzip input decompresses past ``max_bytes``.
+    Decoded as UTF-8 line by line: a line that is not UTF-8 is in ``rejected`` (as
+    ``decode_error``, its bytes replaced) and the other lines still count. Raises
+    :class:`TooLarge` when the body (gzip: once decompressed) is over ``max_bytes``.
     """
-    try:
-        text = _gunzip(body, max_bytes).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise MalformedSource(f"URL list is not UTF-8 text: {exc}") from exc
-    return _dedupe(_url_list_links(text.splitlines(), base_url))
+    data = _gunzip(body, max_bytes)
+    if len(data) > max_bytes:
+        raise TooLarge(f"URL list of {len(data)} bytes > limit {max_bytes}")
+    lines: list[str] = []
+    rejected: list[Rejected] = []
+    for number, raw in enumerate(data.removeprefix(_UTF8_BOM).splitlines(), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            shown = raw.decode("utf-8", "replace").strip()
+            rejected.append(Rejected(shown, DecodeError(f"line {number} of the URL list is not UTF-8: {exc}")))
+    return _listing(_url_list_links(lines, base_url), extra=tuple(rejected))
 
 
 def _url_list_links(lines: Iterable[str], base_url: str | None) -> Iterator[Link]:
@@ -415,34 +537,84 @@ def _url_list_links(lines: Iterable[str], base_url: str | None) -> Iterator[Link
 # --- WARC -----------------------------------------------------------------------------------
 
 
-def iter_warc(stream: BinaryIO, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Iterator[WarcPage]:
+def iter_warc(stream: BinaryIO, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Iterator[WarcPage | WarcSkip]:
     """Archived HTML pages of a WARC file (gzip or plain), in file order.
 
-    Only ``response`` records with HTTP status 200 and an HTML content type are yielded; the
-    body is the payload with transfer and content encodings undone. A page whose payload
-    exceeds ``max_bytes`` is skipped rather than failing the whole archive. Raises
-    :class:`MalformedSource` when the stream is not a readable WARC.
+    Only ``response`` records with HTTP status 200 and an HTML content type count; the body is
+    the payload with transfer and content encodings undone. Such a record that cannot be taken
+    whole comes as a :class:`WarcSkip`: its payload is over ``max_bytes`` (:class:`TooLarge`),
+    ends before the record's Content-Length (:class:`TruncatedRecord`: ingesting it would keep
+    part of an article as all of it), or does not decode (:class:`InvalidRecord`). Raises
+    :class:`MalformedSource` when the stream is not a readable WARC (at the point it stops being
+    one: the records before it have been yielded). An archive cut inside a record's headers
+    ends with a :class:`WarcSkip` (no URL, :class:`TruncatedRecord`), since warcio stops there
+    without a word.
     """
+    records = None
     try:
-        for record in ArchiveIterator(stream):
-            page = _warc_page(record, max_bytes)
-            if page is not None:
-                yield page
-    except ArchiveLoadFailed as exc:
-        raise MalformedSource(f"unreadable WARC: {exc}") from exc
+        records = ArchiveIterator(stream)
+        for record in records:
+            if record.format != "warc":
+                # warcio reads any line of five words as an ARC header: prose passes for an archive.
+                raise MalformedSource(f"not a WARC record at byte {records.offset} (format {record.format})")
+            entry = _warc_entry(record, max_bytes)
+            if entry is not None:
+                yield entry
+        # ``offset`` is where the last whole record (gzip member) ended.
+        end, size = records.offset, _stream_size(stream)
+        if size is not None and size > end:
+            detail = f"the archive ends inside a record: the {size - end} bytes after byte {end} form no whole record"
+            yield WarcSkip(None, None, TruncatedRecord(detail))
+    except MalformedSource:
+        raise
+    except Exception as exc:
+        # warcio meets garbage with a zoo of exceptions (ArchiveLoadFailed, zlib.error, EOFError,
+        # ValueError, OSError, StatusAndHeadersParserException...): all mean "not a WARC here".
+        where = f" from byte {records.offset}" if records is not None else ""
+        raise MalformedSource(f"unreadable WARC{where}: {type(exc).__name__}: {exc}") from exc
 
 
-def _warc_page(record: Any, max_bytes: int) -> WarcPage | None:
+def _stream_size(stream: BinaryIO) -> int | None:
+    if not stream.seekable():
+        return None
+    position = stream.tell()
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(position)
+    return size
+
+
+def _warc_entry(record: Any, max_bytes: int) -> WarcPage | WarcSkip | None:
+    if record.rec_type != "response":
+        return None
     http = record.http_headers
-    if record.rec_type != "response" or http is None or http.get_statuscode() != "200":
-        return None
-    content_type = http.get_header("Content-Type")
     url = record.rec_headers.get_header("WARC-Target-URI")
-    if not content_type or _media_type(content_type) not in _HTML_MEDIA_TYPES or not url:
+    record_id = record.rec_headers.get_header("WARC-Record-ID")
+    content_type = http.get_header("Content-Type") if http is not None else None
+    if (
+        http is None
+        or http.get_statuscode() != "200"
+        or not content_type
+        or _media_type(content_type) not in _HTML_MEDIA_TYPES
+        or not url
+    ):
+        # Not a page we take, unless the file ended inside it and cut its HTTP headers
+        # ("Content-Type: text/ht"). warcio reads the rest of a record anyway before the next.
+        while record.raw_stream.read(1 << 16):
+            pass
+        if url and getattr(record.raw_stream, "limit", 0):
+            return WarcSkip(str(url), record_id, TruncatedRecord("the file ends inside this record"))
         return None
-    body = bytes(record.content_stream().read(max_bytes + 1))
+    try:
+        body = bytes(record.content_stream().read(max_bytes + 1))
+    except Exception as exc:  # a Content-Encoding or chunking inside the payload that lies
+        return WarcSkip(str(url), record_id, InvalidRecord(f"payload does not decode: {type(exc).__name__}: {exc}"))
     if len(body) > max_bytes:
-        return None
+        return WarcSkip(str(url), record_id, TooLarge(f"payload over {max_bytes} bytes"))
+    # warcio reads a record through a reader limited to its Content-Length; bytes still owed
+    # at the end of the payload mean the file ended inside the record.
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing:
+        return WarcSkip(str(url), record_id, TruncatedRecord(f"record ends {missing} bytes before its Content-Length"))
     return WarcPage(
         url=str(url),
         body=body,
@@ -481,7 +653,8 @@ def _strip_bom_and_space(data: bytes) -> bytes:
     return data.removeprefix(_UTF8_BOM).lstrip()
 
 
-def _parse_xml(data: bytes, base_url: str) -> Any:
+def _parse_xml(data: bytes, base_url: str) -> tuple[Any, MalformedSource | None]:
+    """The root element, and the first error libxml2 recovered from (entries after it may be lost)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
     try:
         root = etree.fromstring(data, parser, base_url=base_url)
@@ -489,7 +662,14 @@ def _parse_xml(data: bytes, base_url: str) -> Any:
         raise MalformedSource(f"invalid XML: {exc}") from exc
     if root is None:
         raise MalformedSource("no XML element found")
-    return root
+    errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    if not errors:
+        return root, None
+    first = errors[0]
+    return root, MalformedSource(
+        f"XML error at line {first.line}: {first.message.strip()} ({len(errors)} error(s));"
+        " entries after it may be missing"
+    )
 
 
 def _children(element: Any) -> Iterator[Any]:
@@ -498,18 +678,28 @@ def _children(element: Any) -> Iterator[Any]:
 
 
 def _local(element: Any) -> str:
-    return str(etree.QName(element).localname)
+    return _split_tag(element)[1]
+
+
+def _split_tag(element: Any) -> tuple[str | None, str]:
+    """``(namespace, local name)`` of an element. Read from the tag string: libxml2's recovery
+    can leave tags such as ``rdf:RDF`` without a namespace, which ``etree.QName`` refuses."""
+    tag = str(element.tag)
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return None, tag.rpartition(":")[2]
 
 
 def _child(element: Any, local: str) -> Any:
     """First child named ``local`` in any namespace, preferring the parent's own namespace so
     that e.g. ``<media:title>`` does not shadow an item's ``<title>``."""
-    own = etree.QName(element).namespace
+    own = _split_tag(element)[0]
     fallback = None
     for child in _children(element):
-        qname = etree.QName(child)
-        if qname.localname == local:
-            if qname.namespace == own:
+        namespace, name = _split_tag(child)
+        if name == local:
+            if namespace == own:
                 return child
             if fallback is None:
                 fallback = child
@@ -538,7 +728,10 @@ def _resolve(element: Any, base_url: str, href: str | None) -> str | None:
 
 
 def _absolute(base_url: str | None, href: str) -> str | None:
-    url = urljoin(base_url, href.strip()) if base_url else href.strip()
+    try:
+        url = urljoin(base_url, href.strip()) if base_url else href.strip()
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 bracket)
+        return None
     return url if _is_http_url(url) else None
 
 
@@ -552,11 +745,15 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-def _dedupe(links: Iterable[Link]) -> list[Link]:
+def _listing(entries: Iterable[Link | Rejected | None], extra: tuple[Rejected, ...] = ()) -> Listing:
+    """Links (first of each URL kept) and rejected entries, in document order."""
     seen: set[str] = set()
-    kept: list[Link] = []
-    for link in links:
-        if link.url not in seen:
-            seen.add(link.url)
-            kept.append(link)
-    return kept
+    links: list[Link] = []
+    rejected: list[Rejected] = list(extra)
+    for entry in entries:
+        if isinstance(entry, Rejected):
+            rejected.append(entry)
+        elif entry is not None and entry.url not in seen:
+            seen.add(entry.url)
+            links.append(entry)
+    return Listing(links=tuple(links), rejected=tuple(rejected))

@@ -1,11 +1,13 @@
 import hashlib
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tasks.core.errors import SourceNotFound
-from tasks.sources.discover import discover, sniff_kind
+from tasks.core.errors import NotRegularFile, SourceNotFound
+from tasks.sources.discover import DiscoverOptions, discover, sniff_kind
 
 
 def test_directory_walk_takes_known_suffixes_in_sorted_order(tmp_path: Path) -> None:
@@ -63,3 +65,66 @@ def test_fingerprints_skip_rehashing_unchanged_files_and_catch_changed_ones(tmp_
     os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # touched: read again
     (changed,) = discover([str(page)], fingerprints=cache)
     assert changed.digest == hashlib.sha256(b"<html>two</html>").hexdigest()
+
+
+def discover_in_thread(sources: list[str], **kw: object) -> tuple[list[Any], list[Any]]:
+    """discover() run where a hang cannot hang the test run: (refs, failures), or a failure of the test."""
+    refs: list[Any] = []
+    failures: list[Any] = []
+
+    def run() -> None:
+        refs.extend(discover(sources, on_failure=failures.append, **kw))  # type: ignore[arg-type]
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "discovery blocked"
+    return refs, failures
+
+
+def test_fifos_and_links_to_devices_in_a_directory_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text("<html>a</html>")
+    os.mkfifo(tmp_path / "pipe.html")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    refs, failures = discover_in_thread([str(tmp_path)])
+    assert [Path(r.path).name for r in refs] == ["a.html"]
+    assert failures == []
+
+
+def test_a_fifo_named_explicitly_is_a_precise_failure(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.html"
+    os.mkfifo(pipe)
+    (tmp_path / "a.html").write_text("<html>a</html>")
+    refs, failures = discover_in_thread([str(pipe), str(tmp_path / "nope.html"), str(tmp_path / "a.html")])
+    assert [Path(r.path).name for r in refs] == ["a.html"]  # the sources after them still count
+    assert [(f.failure.source_uri, f.failure.reason) for f in failures] == [
+        (str(pipe), "not_regular_file"),
+        (str(tmp_path / "nope.html"), "not_found"),
+    ]
+    with pytest.raises(NotRegularFile):  # without a sink, as a SourceError
+        list(discover([str(pipe)]))
+
+
+def test_symlinks_leaving_the_source_directory_are_refused_unless_allowed(tmp_path: Path) -> None:
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    (outside / "id_rsa.txt").write_text("-----BEGIN PRIVATE KEY-----")
+    source = tmp_path / "inbox"
+    source.mkdir()
+    (source / "story.txt").write_text("Seoul and Tokyo met.")
+    (source / "inside.txt").symlink_to(source / "story.txt")
+    (source / "leak.txt").symlink_to(outside / "id_rsa.txt")
+    refs, failures = discover_in_thread([str(source)])
+    assert sorted(Path(r.path).name for r in refs) == ["inside.txt", "story.txt"]
+    assert [(Path(f.failure.source_uri).name, f.failure.reason) for f in failures] == [("leak.txt", "outside_source")]
+    assert [Path(r.path).name for r in discover([str(source)])] == ["inside.txt", "story.txt"]  # skipped quietly
+    allowed = discover([str(source)], DiscoverOptions(follow_outside_links=True))
+    assert sorted(Path(r.path).name for r in allowed) == ["inside.txt", "leak.txt", "story.txt"]
+
+
+def test_a_dangling_symlink_in_a_directory_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text("<html>a</html>")
+    (tmp_path / "b.html").symlink_to(tmp_path / "gone.html")
+    refs, failures = discover_in_thread([str(tmp_path)])
+    assert [Path(r.path).name for r in refs] == ["a.html"]
+    assert [(Path(f.failure.source_uri).name, f.failure.reason) for f in failures] == [("b.html", "not_found")]

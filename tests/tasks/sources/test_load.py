@@ -66,3 +66,30 @@ def test_jsonl_records(tmp_path: Path) -> None:
     for ref, message in ((bad, "not JSON"), (empty, "neither"), (listed, "object")):
         with pytest.raises(InvalidRecord, match=message):
             load(ref)
+
+
+def test_one_invalid_byte_in_a_utf8_page_does_not_change_its_charset(tmp_path: Path) -> None:
+    # Before: the whole page went to the detector and came back as cp855 ("ThereРђЎs").
+    body = "<html><body>" + "There’s a “quote” from Seoul’s mayor. " * 30 + "</body></html>"
+    page = tmp_path / "p.html"
+    data = body.encode()
+    page.write_bytes(data[:200] + b"\x92" + data[200:])
+    html = load(_ref(page)).html or ""
+    assert "There’s a “quote”" in html and html.count("\ufffd") == 1
+
+
+def test_legacy_text_with_a_stray_utf8_sequence_is_still_legacy() -> None:
+    # Many invalid sequences, one valid by accident: not "mostly UTF-8".
+    sentence = "Le café de la région était fermé pendant les élections à Séoul — Genève.".encode("cp1252")
+    assert decode(sentence) == "Le café de la région était fermé pendant les élections à Séoul — Genève."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_a_bom_is_text_not_binary(tmp_path: Path, encoding: str) -> None:
+    bom = b"\xff\xfe" if encoding == "utf-16-le" else b"\xfe\xff"
+    text = tmp_path / "t.txt"
+    text.write_bytes(bom + "서울 — Seoul and Tokyo met on Monday.".encode(encoding))
+    assert load(_ref(text)).text == "서울 — Seoul and Tokyo met on Monday."
+    page = tmp_path / "p.html"
+    page.write_bytes(bom + "<html><body><p>Genève</p></body></html>".encode(encoding))
+    assert "Genève" in (load(_ref(page)).html or "")

@@ -1,7 +1,10 @@
+import contextlib
 import gzip
 import hashlib
 import io
 import json
+import random
+import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -14,7 +17,9 @@ from tasks.sources.web.formats import (
     MAX_DECOMPRESSED_BYTES,
     SNIFF_BYTES,
     Link,
+    Listing,
     WarcPage,
+    WarcSkip,
     detect_kind,
     iter_warc,
     parse_feed,
@@ -318,25 +323,30 @@ def test_corrupt_gzip_falls_back_to_hints() -> None:
 
 
 def test_rss2_links_resolved_deduplicated_in_order() -> None:
-    assert parse_feed(RSS2, BASE) == [
+    listing = parse_feed(RSS2, BASE)
+    assert listing.links == (
         Link("https://news.example/2024/05/first.html", "First story", "Tue, 14 May 2024 08:00:00 GMT"),
         Link("https://news.example/feeds/second.html", "Second story", None),
         Link("https://news.example/2024/05/guid.html", "Guid only", None),
-    ]
+    )
+    # The mailto: link is no page, and says so; guids that are no URLs list nothing.
+    assert [(r.url, r.error.reason) for r in listing.rejected] == [("mailto:desk@news.example", "bad_url")]
 
 
 def test_rss1_rdf_uses_link_then_rdf_about_and_dc_date() -> None:
-    assert parse_feed(RSS1_RDF, BASE) == [
+    assert parse_feed(RSS1_RDF, BASE).links == (
         Link("https://rdf.example/a", "Item A", "2024-05-01T10:00:00Z"),
         Link("https://rdf.example/b", "Item B without link", None),
-    ]
+    )
 
 
 def test_atom_takes_alternate_links_and_prefers_published() -> None:
-    assert parse_feed(ATOM, "https://blog.example/atom.xml") == [
-        Link("https://blog.example/posts/1.html", "Self first", "2024-05-02T09:00:00Z"),
-        Link("https://blog.example/posts/2.html", "A bold move", "2024-05-04T09:00:00Z"),
-    ]
+    assert parse_feed(ATOM, "https://blog.example/atom.xml") == Listing(
+        links=(
+            Link("https://blog.example/posts/1.html", "Self first", "2024-05-02T09:00:00Z"),
+            Link("https://blog.example/posts/2.html", "A bold move", "2024-05-04T09:00:00Z"),
+        )
+    )
 
 
 def test_atom_honours_xml_base() -> None:
@@ -344,22 +354,24 @@ def test_atom_honours_xml_base() -> None:
       <entry xml:base="posts/"><link href="one.html"/></entry>
       <entry><link href="two.html"/></entry>
     </feed>"""
-    assert [link.url for link in parse_feed(body, BASE)] == [
+    assert [link.url for link in parse_feed(body, BASE).links] == [
         "https://cdn.example/blog/posts/one.html",
         "https://cdn.example/blog/two.html",
     ]
 
 
 def test_json_feed_uses_url_then_external_url() -> None:
-    assert parse_feed(JSON_FEED, "https://json.example/feed.json") == [
-        Link("https://json.example/1", "One", "2024-05-05T00:00:00Z"),
-        Link("https://elsewhere.example/2", "Two", None),
-        Link("https://json.example/posts/3", None, "2024-05-06T00:00:00Z"),
-    ]
+    assert parse_feed(JSON_FEED, "https://json.example/feed.json") == Listing(
+        links=(
+            Link("https://json.example/1", "One", "2024-05-05T00:00:00Z"),
+            Link("https://elsewhere.example/2", "Two", None),
+            Link("https://json.example/posts/3", None, "2024-05-06T00:00:00Z"),
+        )
+    )
 
 
 def test_gzipped_feed_is_parsed() -> None:
-    assert [link.url for link in parse_feed(gzip.compress(b"\xef\xbb\xbf  " + RSS2), BASE)][:1] == [
+    assert [link.url for link in parse_feed(gzip.compress(b"\xef\xbb\xbf  " + RSS2), BASE).links][:1] == [
         "https://news.example/2024/05/first.html"
     ]
 
@@ -376,6 +388,88 @@ def test_unparseable_feed_is_malformed(body: bytes) -> None:
     assert isinstance(info.value, InputError)
 
 
+def test_unescaped_ampersands_in_links_are_kept() -> None:
+    # libxml2's recovery turned "?x=1&y=2" into "?x=1=2"; feedparser reads what was meant.
+    body = b"<rss version='2.0'><channel><item><link>https://a.example/s?x=1&y=2</link></item></channel></rss>"
+    assert [link.url for link in parse_feed(body, BASE).links] == ["https://a.example/s?x=1&y=2"]
+    sitemap = b"<urlset><url><loc>https://a.example/s?x=1&y=2</loc></url></urlset>"
+    assert [link.url for link in parse_sitemap(sitemap, BASE).links] == ["https://a.example/s?x=1&y=2"]
+
+
+def test_a_dtd_libxml2_gives_up_on_loses_no_items() -> None:
+    # Entities that refer to each other: libxml2 stopped after the first item.
+    items = "".join(f"<item><title>T{i}</title><link>https://a.example/{i}</link></item>" for i in range(3))
+    body = (
+        '<?xml version="1.0"?><!DOCTYPE rss [ <!ENTITY a "&b;"> <!ENTITY b "&a;"> ]>'
+        f'<rss version="2.0"><channel><item><title>&a;</title><link>https://a.example/r</link></item>{items}'
+        "</channel></rss>"
+    ).encode()
+    assert [link.url for link in parse_feed(body, BASE).links] == [
+        "https://a.example/r",
+        *(f"https://a.example/{i}" for i in range(3)),
+    ]
+
+
+def test_an_entity_bomb_on_one_line_is_not_expanded() -> None:
+    # feedparser strips DOCTYPEs only at the start of a line: on one line, expat expanded the
+    # bomb to its amplification limit (57 MB, 5 s) before giving up.
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + ("" if i == 1 else str(i - 1)) + ";") * 10}">' for i in range(1, 10)
+    )
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel>'
+        "<item><title>&lol9;</title><link>https://a.example/1</link></item></channel></rss>"
+    ).encode()
+    tracemalloc.start()
+    try:
+        (link,) = parse_feed(body, BASE).links
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert link.url == "https://a.example/1" and "lollol" not in (link.title or "")
+    assert peak < 5 * 1024 * 1024
+
+
+def test_a_feed_given_as_bytes_that_name_a_file_is_not_read_from_disk(tmp_path: Path) -> None:
+    # feedparser.parse(bytes) opens a file of that name: the body goes in as a stream.
+    secret = tmp_path / "feed.xml"
+    secret.write_bytes(RSS2)
+    with pytest.raises(MalformedSource):
+        parse_feed(str(secret).encode(), BASE)
+
+
+def test_non_http_links_of_sitemaps_and_json_feeds_are_rejected() -> None:
+    sitemap = b"<urlset><url><loc>ftp://a.example/f</loc></url><url><loc>https://a.example/p</loc></url></urlset>"
+    listing = parse_sitemap(sitemap, BASE)
+    assert [link.url for link in listing.links] == ["https://a.example/p"]
+    assert [(r.url, r.error.reason) for r in listing.rejected] == [("ftp://a.example/f", "bad_url")]
+    index = b"<sitemapindex><sitemap><loc>javascript:void(0)</loc></sitemap></sitemapindex>"
+    assert [r.url for r in parse_sitemap(index, BASE).rejected] == ["javascript:void(0)"]
+    feed = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "mailto:a@b.example"}]}'
+    assert [r.error.reason for r in parse_feed(feed, BASE).rejected] == ["bad_url"]
+
+
+def test_a_sitemap_cut_short_lists_what_it_has_and_says_it_is_damaged() -> None:
+    body = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example/1</loc></url><url><lo'
+    )
+    listing = parse_sitemap(body, "https://a.example/sitemap.xml")
+    assert [link.url for link in listing.links] == ["https://a.example/1"]
+    assert [(r.url, r.error.reason) for r in listing.rejected] == [
+        ("https://a.example/sitemap.xml", "malformed_source")
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "https://a.ex', b'{"items":' + b"[" * 100_000],
+    ids=["truncated", "nested"],
+)
+def test_broken_json_feeds_are_malformed(body: bytes) -> None:
+    with pytest.raises(MalformedSource):
+        parse_feed(body, BASE)
+
+
 def test_parse_feed_rejects_a_sitemap() -> None:
     with pytest.raises(MalformedSource, match="urlset"):
         parse_feed(SITEMAP, BASE)
@@ -388,7 +482,7 @@ def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
 <!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>
 <rss><channel><item><title>leak &xxe; here</title><link>https://x.example/1</link></item></channel></rss>
 """.encode()
-    links = parse_feed(body, BASE)
+    links = parse_feed(body, BASE).links
     assert [link.url for link in links] == ["https://x.example/1"]
     assert "TOP-SECRET" not in (links[0].title or "")
 
@@ -397,32 +491,30 @@ def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
 
 
 def test_sitemap_links_with_lastmod() -> None:
-    assert parse_sitemap(SITEMAP, "https://site.example/sitemap.xml") == (
-        [Link("https://site.example/a", None, "2024-05-01"), Link("https://site.example/b", None, None)],
-        [],
+    assert parse_sitemap(SITEMAP, "https://site.example/sitemap.xml") == Listing(
+        links=(Link("https://site.example/a", None, "2024-05-01"), Link("https://site.example/b", None, None))
     )
 
 
 def test_gzipped_sitemap_matches_plain() -> None:
     base = "https://site.example/sitemap.xml.gz"
     assert parse_sitemap(gzip.compress(SITEMAP), base) == parse_sitemap(SITEMAP, base)
-    assert len(parse_sitemap(gzip.compress(SITEMAP), base)[0]) == 2
+    assert len(parse_sitemap(gzip.compress(SITEMAP), base).links) == 2
 
 
 def test_sitemap_index_gives_children_only() -> None:
-    assert parse_sitemap(SITEMAP_INDEX, "https://site.example/sitemap_index.xml") == (
-        [],
-        ["https://site.example/sitemap-1.xml.gz", "https://site.example/sitemap-2.xml"],
+    assert parse_sitemap(SITEMAP_INDEX, "https://site.example/sitemap_index.xml") == Listing(
+        children=("https://site.example/sitemap-1.xml.gz", "https://site.example/sitemap-2.xml")
     )
 
 
 def test_google_news_sitemap_title_and_date() -> None:
-    links, children = parse_sitemap(NEWS_SITEMAP, "https://paper.example/news-sitemap.xml")
-    assert links == [
-        Link("https://paper.example/politics/vote", "Parliament votes", "2024-05-08T18:30:00+02:00"),
-        Link("https://paper.example/sport/final", "The final", "2024-05-07"),
-    ]
-    assert children == []
+    assert parse_sitemap(NEWS_SITEMAP, "https://paper.example/news-sitemap.xml") == Listing(
+        links=(
+            Link("https://paper.example/politics/vote", "Parliament votes", "2024-05-08T18:30:00+02:00"),
+            Link("https://paper.example/sport/final", "The final", "2024-05-07"),
+        )
+    )
 
 
 def test_parse_sitemap_rejects_a_feed_and_junk() -> None:
@@ -447,7 +539,7 @@ def test_gzip_bomb_is_too_large() -> None:
 
 def test_gzip_limit_is_inclusive() -> None:
     body = gzip.compress(SITEMAP)
-    assert len(parse_sitemap(body, BASE, max_bytes=len(SITEMAP))[0]) == 2
+    assert len(parse_sitemap(body, BASE, max_bytes=len(SITEMAP)).links) == 2
     with pytest.raises(TooLarge):
         parse_sitemap(body, BASE, max_bytes=len(SITEMAP) - 1)
 
@@ -468,25 +560,25 @@ def test_multi_member_gzip_is_read_whole_and_truncated_gzip_is_malformed() -> No
 
 
 def test_url_list_skips_comments_blanks_and_non_http() -> None:
-    assert parse_url_list(b"\xef\xbb\xbf" + URL_LIST) == [
-        Link("https://list.example/one"),
-        Link("https://list.example/two"),
-        Link("http://list.example/four"),
-    ]
+    assert parse_url_list(b"\xef\xbb\xbf" + URL_LIST) == Listing(
+        links=(Link("https://list.example/one"), Link("https://list.example/two"), Link("http://list.example/four"))
+    )
 
 
 def test_url_list_resolves_relative_lines_only_with_a_base() -> None:
     body = b"/a\nhttps://other.example/b\n"
-    assert parse_url_list(body) == [Link("https://other.example/b")]
-    assert parse_url_list(body, "https://list.example/urls.txt") == [
+    assert parse_url_list(body).links == (Link("https://other.example/b"),)
+    assert parse_url_list(body, "https://list.example/urls.txt").links == (
         Link("https://list.example/a"),
         Link("https://other.example/b"),
-    ]
+    )
 
 
-def test_url_list_that_is_not_utf8_is_malformed() -> None:
-    with pytest.raises(MalformedSource):
-        parse_url_list(b"https://x.example/\xff\xfe\x00")
+def test_a_url_list_line_that_is_not_utf8_is_rejected_and_the_others_kept() -> None:
+    listing = parse_url_list(b"https://x.example/a\nhttps://x.example/caf\xe9\nhttps://x.example/b\n")
+    assert listing.links == (Link("https://x.example/a"), Link("https://x.example/b"))
+    assert [(r.url, r.error.reason) for r in listing.rejected] == [("https://x.example/caf\ufffd", "decode_error")]
+    assert "line 2" in listing.rejected[0].error.detail
 
 
 # --- iter_warc ------------------------------------------------------------------------------
@@ -507,10 +599,94 @@ def test_iter_warc_yields_only_200_html_responses(compress: bool) -> None:
     ]
 
 
-def test_iter_warc_skips_a_page_over_the_limit() -> None:
-    assert list(iter_warc(io.BytesIO(_warc(compress=True)), max_bytes=10)) == []
+def test_iter_warc_reports_a_page_over_the_limit() -> None:
+    (skip,) = iter_warc(io.BytesIO(_warc(compress=True)), max_bytes=10)
+    assert isinstance(skip, WarcSkip) and skip.url == "https://warc.example/ok"
+    assert skip.error.reason == "too_large" and skip.record_id
+
+
+def _pages_warc(*, compress: bool) -> tuple[bytes, int]:
+    """Two HTML responses (bodies that do not compress away) and where the second one starts."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=compress)
+    second = 0
+    for i in range(2):
+        second = out.tell()
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        body = b"<html><body><p>" + random.Random(i).randbytes(3000).hex().encode() + b"</p></body></html>"
+        record = writer.create_warc_record(
+            f"https://warc.example/{i}", "response", payload=io.BytesIO(body), http_headers=http
+        )
+        writer.write_record(record)
+    return out.getvalue(), second
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("where", ["payload", "payload-start", "http-headers", "warc-headers"])
+def test_a_truncated_warc_record_is_reported_not_yielded_as_whole(compress: bool, where: str) -> None:
+    whole, second = _pages_warc(compress=compress)
+    end = {"payload": len(whole) - 100, "payload-start": second + 600, "http-headers": second + 400}.get(
+        where, second + 200
+    )
+    entries = list(iter_warc(io.BytesIO(whole[:end])))
+    assert isinstance(entries[0], WarcPage) and entries[0].url == "https://warc.example/0"
+    assert len(entries) == 2 and isinstance(entries[1], WarcSkip)
+    assert entries[1].error.reason == "truncated_record"
+    assert entries[1].url == (None if where == "warc-headers" else "https://warc.example/1")
+
+
+def test_a_plain_warc_cut_inside_its_warc_headers_is_malformed_from_that_byte() -> None:
+    whole, second = _pages_warc(compress=False)
+    with pytest.raises(MalformedSource, match=f"from byte {second}"):
+        list(iter_warc(io.BytesIO(whole[: second + 50])))
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x1f\x8b" + bytes(range(256)) * 8,
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 500,
+        bytes(range(256)) * 8,
+        b"WARC/1.0\r\n" + bytes(range(256)) * 8,
+        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: zz\r\n\r\n<html>",
+        b"",
+    ],
+    ids=["gzip-magic", "gzip-header", "binary", "warc-line", "bad-length", "empty"],
+)
+def test_garbage_is_no_warc_and_says_so_only_as_malformed_source(garbage: bytes) -> None:
+    try:
+        entries = list(iter_warc(io.BytesIO(garbage)))
+    except MalformedSource:
+        return
+    assert not any(isinstance(e, WarcPage) for e in entries)
+
+
+def test_garbage_after_good_records_keeps_the_records_before_it() -> None:
+    stream = io.BytesIO(_pages_warc(compress=True)[0] + b"\x1f\x8b\x08\x00" + b"\x00garbage" * 100)
+    entries = iter_warc(stream)
+    assert [e.url for e in (next(entries), next(entries))] == ["https://warc.example/0", "https://warc.example/1"]
+    with pytest.raises(MalformedSource):
+        next(entries)
 
 
 def test_iter_warc_rejects_what_is_no_warc() -> None:
     with pytest.raises(MalformedSource):
         list(iter_warc(io.BytesIO(b"HTTP/1.1 200 OK\r\n\r\nhello")))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>http://[::1/x</loc></sitemap></sitemapindex>",
+        b'<?xml version="1.0"?>\n<rdf:RDF \xd9VO\xec="x"><url><loc>https://a.example/</loc></url></rdf:RDF>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="html">A &\xceS\x07\n\x1a(lt;b&gt;bold&lt;/b&gt;'
+        b'</title><link href="https://a.example/1"/></entry></feed>',
+    ],
+    ids=["bad-ipv6-loc", "recovered-prefix-tag", "control-char-title"],
+)
+def test_hostile_documents_fail_only_as_newsflow_errors(body: bytes) -> None:
+    # Found by fuzzing: ValueErrors from urljoin, etree.QName and lxml.html escaped before.
+    for parse in (parse_feed, parse_sitemap):
+        with contextlib.suppress(InputError):
+            parse(body, BASE)
