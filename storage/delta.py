@@ -57,8 +57,8 @@ from deltalake.exceptions import CommitFailedError
 
 from storage.compact import CompactStats
 from storage.dataset import CommitStats, Dataset, Index, _table, worker_outcome
-from storage.parquet import COMPRESSION_LEVEL
-from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, TABLES
+from storage.parquet import COMPRESSION_LEVEL, laid_out
+from storage.schema import COMMIT_ORDER, PARTITION_COLUMN, ROW_GROUP_ROWS, TABLES
 from tasks.core.records import ItemResult
 from tasks.core.vocabulary import Outcome
 
@@ -178,7 +178,9 @@ class DeltaDataset:
         #: flush id -> its app transaction version (a retried flush keeps its number).
         self._versions: dict[str, int] = {}
         self._pending: dict[str, Flush] = {}
-        self._writer = WriterProperties(compression="ZSTD", compression_level=COMPRESSION_LEVEL)
+        self._writer = WriterProperties(
+            compression="ZSTD", compression_level=COMPRESSION_LEVEL, max_row_group_size=ROW_GROUP_ROWS
+        )
 
     @property
     def _fs(self) -> pafs.FileSystem:
@@ -332,6 +334,7 @@ class DeltaDataset:
         writers' commits conflict with it."""
         if rows.num_rows == 0:
             return
+        rows = laid_out(name, rows)  # the same row order as local files (date ranges prune)
         for attempt in range(self.options.max_attempts):
             dt = self.table(name)
             done = dt.transaction_version(flush.run_id)
