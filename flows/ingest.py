@@ -159,7 +159,9 @@ class _Run:
         removed = self.dataset.open()
         self.summary.orphans_removed = len(removed)
         if removed:
-            self.logger.warning("removed %d file(s) left by an interrupted run; their inputs are re-done", len(removed))
+            self.logger.warning(
+                "cleaned up %d leftover(s) of an interrupted run; what it left undone is redone", len(removed)
+            )
         with closing(self.batches), self.dataset.scratch(self.summary.run_id) as spool:
             collector = Collector(
                 sources,
