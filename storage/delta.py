@@ -101,6 +101,19 @@ def delta_schema(name: str) -> pa.Schema:
     return TABLES[name].append(pa.field(PARTITION_COLUMN, pa.date32(), nullable=False))
 
 
+def read_delta_table(
+    root: str, name: str, columns: list[str] | None = None, storage_options: Mapping[str, str] | None = None
+) -> pa.Table:
+    """Table ``name`` of the Delta dataset at ``root``, its current version (empty if it has no
+    table yet)."""
+    uri = f"{root.rstrip('/')}/{name}"
+    options = dict(storage_options or {})
+    if not DeltaTable.is_deltatable(uri, storage_options=options):
+        empty = delta_schema(name).empty_table()
+        return empty if columns is None else empty.select(columns)
+    return DeltaTable(uri, storage_options=options).to_pyarrow_dataset().to_table(columns=columns)
+
+
 def register_views(
     con: "duckdb.DuckDBPyConnection", root: str, storage_options: Mapping[str, str] | None = None
 ) -> None:

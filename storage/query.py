@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from storage.backend import holds_delta
-from storage.delta import register_views
+from storage.delta import read_delta_table, register_views
 from storage.root import NotADataset, is_dataset, require_dataset
 from storage.schema import PARTITION_COLUMN, TABLES
 
@@ -37,9 +37,14 @@ def has_files(root: str | Path, table: str) -> bool:
     return any((Path(root) / table).glob(f"{PARTITION_COLUMN}=*/*.parquet"))
 
 
-def read_table(root: str | Path, table: str, columns: list[str] | None = None) -> pa.Table:
-    """One table as a pyarrow Table, ``ingest_date`` a date (``.to_pandas()`` for pandas)."""
+def read_table(
+    root: str | Path, table: str, columns: list[str] | None = None, *, storage_options: Mapping[str, str] | None = None
+) -> pa.Table:
+    """One table as a pyarrow Table, ``ingest_date`` a date (``.to_pandas()`` for pandas); of a
+    Delta dataset, its current version (``storage_options`` as for deltalake)."""
     schema = TABLES[table].append(pa.field(PARTITION_COLUMN, pa.date32()))
+    if holds_delta(root):
+        return read_delta_table(str(root), table, columns, storage_options)
     if not has_files(root, table):
         return schema.empty_table() if columns is None else schema.empty_table().select(columns)
     dataset = ds.dataset(Path(root) / table, format="parquet", partitioning=PARTITIONING, schema=schema)

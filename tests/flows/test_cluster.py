@@ -191,3 +191,5 @@ def test_compaction_racing_an_ingest_loses_and_doubles_nothing(stack: Stack, tmp
     assert len(DeltaTable(f"{uri}/articles", storage_options=storage(stack.env)).file_uris()) == 1
     shown = run_newsflow(["show", uri], stack.env).stdout
     assert "top entities" in shown and "articles" in shown
+    counted = run_newsflow(["sql", "SELECT count(*) AS n FROM mentions", "--out", uri, "--format", "csv"], stack.env)
+    assert counted.stdout.split() == ["n", str(rows(uri, "SELECT count(*) FROM entity_mentions", stack.env)[0][0])]

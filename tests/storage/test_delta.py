@@ -13,7 +13,7 @@ from deltalake import DeltaTable
 from storage.backend import open_dataset
 from storage.dataset import Dataset
 from storage.delta import DeltaDataset, DeltaOptions, Flush
-from storage.query import connect, describe
+from storage.query import connect, describe, read_table
 from tests.support.records import article_item, failure_item
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -187,3 +187,5 @@ def test_duckdb_polars_and_pandas_read_the_current_version_only(tmp_path: Path) 
     view.register("a", DeltaTable(uri).to_pyarrow_dataset())
     assert view.execute("SELECT count(DISTINCT article_id) FROM a").fetchone() == (3,)
     assert "rows per table" in describe(tmp_path / "ds")
+    frame = read_table(tmp_path / "ds", "articles", ["article_id", "ingest_date"]).to_pandas()
+    assert sorted(frame.article_id) == ["id-a0", "id-a1", "id-a2"] and set(frame.ingest_date) == {date(2026, 1, 2)}
