@@ -76,18 +76,35 @@ class Extracted:
     sitename: str | None = None
 
 
+#: Entity types of a mention (spaCy's OntoNotes names): people, organisations, countries and
+#: cities, other places (regions, seas), nationalities and other groups.
+MentionLabel = Literal["PERSON", "ORG", "GPE", "LOC", "NORP"]
+#: The tagger layer that made a mention (tasks/ner/layers.py has one function per rule layer).
+MentionSource = Literal["model", "gazetteer", "pattern", "surname", "actor", "context", "typo", "acronym"]
+#: The ``Article`` field a mention's offsets point into.
+MentionField = Literal["title", "text"]
+
+
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One entity mention; offsets are character offsets into ``Article.text``."""
+    """One entity mention; offsets are character offsets into ``Article.text`` (or
+    ``Article.title`` when ``field`` says so). Field names match ``storage.schema.ENTITY_MENTIONS``."""
 
     text: str
-    label: str
+    label: MentionLabel
     start: int
     end: int
+    #: Canonical id, or None when unlinked; ``entity_name`` is that id's canonical name (None with it).
     entity_id: str | None
     entity_name: str | None
-    source: str
+    source: MentionSource
+    field: MentionField = "text"
+    #: A place's coordinates (GeoNames, WGS84 degrees), where the reference data has them.
+    latitude: float | None = None
+    longitude: float | None = None
+    #: ISO 3166-1 alpha-2 code of the country a place is (or is in), or a nationality belongs to.
+    country_code: str | None = None
 
 
 @fast_pickle
