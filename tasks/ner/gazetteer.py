@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import cast, get_args
 
@@ -62,6 +63,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
+@lru_cache(maxsize=65536)  # the same names recur across a batch's articles
 def name_id(kind: str, name: str) -> str:
     """``nf:<kind>:<slug of name>``: the id of a name reference data does not list, and of a
     curated registry row, by the same rule, so an id stays when its name is added to a registry.

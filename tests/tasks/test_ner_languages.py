@@ -1,0 +1,132 @@
+"""Language-aware tagging, headlines, ids in any script, places on the map (tasks/tag.py,
+tasks/ner/matcher.py, tasks/ner/gazetteer.py). Texts are written for these tests."""
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from tasks.models import Mention
+from tasks.ner.gazetteer import name_id
+from tasks.tag import TagOptions, get_tagger, language_code
+
+#: Capitalised common words and a capitalised German noun: what the English model made
+#: persons and organisations of on real Russian and German pages.
+RUSSIAN = "Банально. Поставить цель. Быстро и точно. Россия и Южная Корея подписали соглашение в Москва-Сити."
+GERMAN = "Vor zwei Jahren reiste der Minister nach Moskau. Südkorea und Deutschland verhandeln. Irakische Quellen."
+
+
+def _check_offsets(text: str, mentions: tuple[Mention, ...], title: str | None = None) -> None:
+    for m in mentions:
+        field = title if m.field == "title" else text
+        assert field is not None and field[m.start : m.end] == m.text
+
+
+def test_the_english_model_never_reads_another_language() -> None:
+    tagger = get_tagger()
+    assert tagger.model is not None
+    for text, language in ((RUSSIAN, "ru"), (GERMAN, "de")):
+        mentions = tagger.tag(text, language=language)
+        _check_offsets(text, mentions)
+        assert not [m for m in mentions if m.source == "model"]
+        assert {m.text for m in mentions}.isdisjoint({"Банально", "Поставить", "Быстро", "Jahren", "Vor"})
+    # The same German text read as English gets the model's guesses: the language decides.
+    assert any(m.source == "model" for m in tagger.tag(GERMAN, language="en"))
+
+
+def test_names_in_the_articles_language_link_to_the_same_ids() -> None:
+    tagger = get_tagger()
+    ru = {m.text: m for m in tagger.tag(RUSSIAN, language="ru")}
+    de = {m.text: m for m in tagger.tag(GERMAN, language="de")}
+    assert (ru["Россия"].entity_id, ru["Россия"].entity_name) == ("nf:country:RU", "Russia")
+    assert ru["Южная Корея"].entity_id == de["Südkorea"].entity_id == "nf:country:KR"
+    assert de["Moskau"].entity_id == tagger.tag("Talks in Moscow.")[0].entity_id
+    assert (de["Moskau"].country_code, de["Moskau"].latitude is not None) == ("RU", True)
+    # A name inside a longer word is no mention ("Irak" in "Irakische"); a German name in an
+    # English article is none either (the names of a language are matched in that language).
+    assert "Irak" not in de and "Irakische" not in de
+    assert "Südkorea" not in {m.text for m in tagger.tag(GERMAN, language="en")}
+
+
+def test_scripts_without_spaces_and_korean_particles() -> None:
+    tagger = get_tagger()
+    ja = "東京都の知事は北朝鮮とロシアについて話した。"
+    found = {m.text: m.entity_id for m in tagger.tag(ja, language="ja")}
+    assert found["北朝鮮"] == "nf:country:KP" and found["ロシア"] == "nf:country:RU"
+    assert any(text.startswith("東京") and entity_id == "nf:geonames:1850147" for text, entity_id in found.items())
+    ko = "서울에서 열린 회담에서 러시아는 침묵했다."
+    found = {m.text: m.entity_id for m in tagger.tag(ko, language="ko")}
+    assert found["서울"] == "nf:geonames:1835848" and found["러시아"] == "nf:country:RU"
+
+
+def test_an_article_of_unknown_language_gets_no_model() -> None:
+    text = "Hannah Keller met Erik Lund in Seoul."
+    assert {m.source for m in get_tagger().tag(text, language=None)} == {"gazetteer"}
+    assert language_code("en-US") == language_code("EN") == "en" and language_code("no") == "nb"
+
+
+def test_headline_mentions_point_into_the_title_and_link_like_the_body() -> None:
+    title = "CHO WARNS PYONGYANG AS SEOUL AND TOKYO WATCH"
+    text = "Foreign Minister Cho Tae-yul said on Monday that North Korea would pay. Cho left for Tokyo."
+    mentions = get_tagger().tag(text, title=title)
+    _check_offsets(text, mentions, title)
+    in_title = {m.text: m for m in mentions if m.field == "title"}
+    assert {"PYONGYANG", "SEOUL", "TOKYO"} <= set(in_title)
+    assert in_title["SEOUL"].entity_id == "nf:geonames:1835848"
+    assert [m.start for m in mentions if m.field == "title"] == sorted(m.start for m in mentions if m.field == "title")
+    body = [m for m in mentions if m.field == "text"]
+    assert body[0].text == "Cho Tae-yul" and body[0].start == text.index("Cho Tae-yul")
+    # Without the title the body's mentions are the same.
+    assert [(m.text, m.start, m.entity_id) for m in get_tagger().tag(text)] == [
+        (m.text, m.start, m.entity_id) for m in body
+    ]
+
+
+def test_entity_name_is_the_ids_canonical_name_or_null() -> None:
+    text = "The Koreans and the ROK met. Japanese envoys visited Pyongyang, Tokyo and Osaka."
+    for m in get_tagger().tag(text):
+        if m.entity_id is None:
+            assert m.entity_name is None
+    found = {m.text: m for m in get_tagger().tag(text)}
+    assert (found["ROK"].entity_name, found["Japanese"].entity_name) == ("South Korea", "Japanese")
+    assert found["Koreans"].entity_id == "nf:norp:korean" and found["Koreans"].country_code is None
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        # Cyrillic, Greek, Arabic, CJK, Devanagari: each folded to nothing by ASCII folding alone.
+        ("Владимир Путин", "Дмитрий Медведев"),
+        ("Κυριάκος Μητσοτάκης", "Αλέξης Τσίπρας"),
+        ("محمد بن سلمان", "عبد الفتاح السيسي"),
+        ("習近平", "李強"),
+        ("नरेंद्र मोदी", "राहुल गांधी"),
+    ],
+)
+def test_ids_of_names_in_any_script_are_never_empty_and_never_shared(names: tuple[str, str]) -> None:
+    first, second = (name_id("person", name) for name in names)
+    for entity_id in (first, second):
+        assert entity_id.startswith("nf:person:") and len(entity_id) > len("nf:person:")
+        assert entity_id.isascii()
+    assert first != second
+    assert name_id("person", names[0]) == first  # stable
+
+
+def test_ids_of_latin_names_are_unchanged_and_symbols_get_a_hash() -> None:
+    assert name_id("person", "Hannah Keller") == "nf:person:hannah-keller"
+    assert name_id("person", "Ignacy Mościcki") == "nf:person:ignacy-moscicki"
+    stars, hearts = name_id("org", "★★★"), name_id("org", "♥♥")
+    assert stars.startswith("nf:org:h-") and stars != hearts
+
+
+def test_a_model_per_language(tmp_path: Path) -> None:
+    nlp = spacy.blank("de")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns([{"label": "PER", "pattern": "Anna Berg"}])  # type: ignore[attr-defined]
+    nlp.to_disk(tmp_path / "de")
+    options = TagOptions(model="none", models=(("de", str(tmp_path / "de")),))
+    text = "Anna Berg traf Vertreter in Moskau."
+    found = {m.text: m for m in get_tagger(options).tag(text, language="de")}
+    assert (found["Anna Berg"].source, found["Anna Berg"].entity_id) == ("model", "nf:person:anna-berg")
+    assert found["Moskau"].source == "gazetteer"
+    assert "Anna Berg" not in {m.text for m in get_tagger(options).tag(text, language="en")}
