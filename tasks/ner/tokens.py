@@ -28,7 +28,7 @@ class CachedTokenizer:
     """``tokenizer`` with a per-process cache of chunk -> words (and exception norms).
 
     ``max_chunks`` bounds the cache (a worker ingesting for days meets unbounded vocabulary):
-    past it, the cache starts afresh.
+    a text that would take it past the bound starts it afresh.
     """
 
     def __init__(self, tokenizer: Any, vocab: Vocab, max_chunks: int = 200_000) -> None:
@@ -38,18 +38,22 @@ class CachedTokenizer:
         self._cache: dict[str, tuple[tuple[str, ...], tuple[tuple[int, str], ...]]] = {}
 
     def __call__(self, text: str) -> Doc:
+        runs = _RUNS.findall(text)
+        cache = self._cache
+        missing = [run for run in dict.fromkeys(runs) if run not in cache and not run.isspace()]
+        if missing:
+            self._split_all(missing)
         words: list[str] = []
         spaces: list[bool] = []
         norms: list[tuple[int, str]] = []
-        cache = self._cache
-        for run in _RUNS.findall(text):
+        for run in runs:
             if run[0] == " " and words:  # (runs alternate: this one follows a non-space run)
                 spaces[-1] = True  # one space after a token is its trailing space, not a token
                 run = run[1:]
                 if not run:
                     continue
             found = cache.get(run)
-            if found is None:
+            if found is None:  # a run of spaces: its own call (they are few, and soon cached)
                 found = self._split(run)
             if found[1]:
                 norms += [(len(words) + i, norm) for i, norm in found[1]]
@@ -59,6 +63,23 @@ class CachedTokenizer:
         for i, norm in norms:
             doc[i].norm_ = norm
         return doc
+
+    def _split_all(self, chunks: list[str]) -> None:
+        """Tokenize new chunks in one call, joined by single spaces: each chunk is split on its
+        own anyway, and one call per chunk cost more than the cache saved on new text."""
+        if len(self._cache) + len(chunks) > self.max_chunks:
+            self._cache.clear()
+        doc = self.tokenizer(" ".join(chunks))
+        words: list[str] = []
+        norms: list[tuple[int, str]] = []
+        i = 0
+        for token in doc:
+            if token.norm_ != token.lex.norm_:
+                norms.append((len(words), token.norm_))
+            words.append(token.text)
+            if token.whitespace_ or token.i == len(doc) - 1:
+                self._cache[chunks[i]] = (tuple(words), tuple(norms))
+                words, norms, i = [], [], i + 1
 
     def _split(self, chunk: str) -> tuple[tuple[str, ...], tuple[tuple[int, str], ...]]:
         doc = self.tokenizer(chunk)
