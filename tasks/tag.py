@@ -272,11 +272,6 @@ class Tagger:
         self._matchers: dict[str | None, FormMatcher] = {}
         self.matcher(opts.model_language)  # built now: most articles are in it
 
-    @property
-    def by_form(self) -> dict[str, Entry]:
-        """Every surface form matched in ``model_language`` -> its entry."""
-        return self.matcher(self.options.model_language).by_form
-
     def matcher(self, language: str | None) -> FormMatcher:
         """The surface forms of ``language`` (its own names of places, plus every language's),
         built on first use."""

@@ -2,8 +2,9 @@
 
 A form matches where it occurs case-sensitively and is not part of a longer word: the letters
 or digits either side of it must not run on into it. Scripts written without spaces between
-words (Han, kana, Thai, ...) have no such edge, so their forms match anywhere; a Korean form
-may be followed by Hangul (particles attach to the noun: 서울에서, "in Seoul").
+words (Han, Thai, ...) have no such edge, so their forms match anywhere, except that a
+katakana name must be a whole katakana run; a Korean form may be followed by Hangul (particles
+attach to the noun: 서울에서, "in Seoul").
 
 Why not spaCy's PhraseMatcher, as before: it needs a tokenized ``Doc``, and tokenizing was about
 a third of the tagger's cost on articles that need no model (every language but English by
@@ -25,6 +26,9 @@ _UNSPACED = re.compile(
 )
 #: Hangul: a particle may follow a name without a space.
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+#: Katakana (with the prolonged sound mark ー): a word written in it is one unbroken run, so a
+#: name that is only part of a run is another word ("マレ", Malé, in "マレーシア", Malaysia).
+_KATAKANA = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 
 
 def _spaced_letter(ch: str) -> bool:
@@ -90,6 +94,10 @@ class FormMatcher:
 def _edges_ok(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is not the middle of a longer word."""
     if start > 0 and _spaced_letter(text[start - 1]) and _spaced_letter(text[start]):
+        return False
+    if _KATAKANA.match(text[start]) and (
+        (start > 0 and _KATAKANA.match(text[start - 1])) or (end < len(text) and _KATAKANA.match(text[end]))
+    ):
         return False
     if end < len(text):
         after = text[end]

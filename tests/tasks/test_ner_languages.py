@@ -54,6 +54,8 @@ def test_scripts_without_spaces_and_korean_particles() -> None:
     found = {m.text: m.entity_id for m in tagger.tag(ja, language="ja")}
     assert found["北朝鮮"] == "nf:country:KP" and found["ロシア"] == "nf:country:RU"
     assert any(text.startswith("東京") and entity_id == "nf:geonames:1850147" for text, entity_id in found.items())
+    # A katakana name inside a longer katakana word is not that name (マレ, Malé, in マレー半島).
+    assert [m.text for m in tagger.tag("マレー半島とマレで会った。", language="ja")] == ["マレ"]
     ko = "서울에서 열린 회담에서 러시아는 침묵했다."
     found = {m.text: m.entity_id for m in tagger.tag(ko, language="ko")}
     assert found["서울"] == "nf:geonames:1835848" and found["러시아"] == "nf:country:RU"
