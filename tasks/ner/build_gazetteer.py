@@ -1042,6 +1042,9 @@ _GEONAMES_SCRIPTS: dict[str, frozenset[str]] = {
 #: A two-character Han name ("中山", "大同") is often a word or a surname too: from GeoNames only
 #: those of capitals and cities this big are kept.
 _SHORT_HAN_MIN_POPULATION = 5_000_000
+#: Japanese writes in kanji only the places of these countries (others in katakana): a Han
+#: alternate name of a city elsewhere is Chinese, not Japanese.
+_KANJI_COUNTRIES = frozenset({"JP", "CN", "TW", "HK", "MO", "KR", "KP"})
 
 
 def _script(form: str) -> str:
@@ -1111,6 +1114,9 @@ def build_local_names(files: Mapping[str, list[Record]]) -> None:
         zone = str(geonames[record["id"]].get("timezone") or "")
         if zone and get_timezone_location(zone, locale="en", return_city=True) in (record["name"], *record["aliases"]):
             by_zone[zone] = record
+    # GeoNames' alternate names are edited by anyone: a city carries "日本語" (the Japanese
+    # language). The name of a language, in any of the scripts taken from GeoNames, is no city's.
+    language_names = {name for tag in ("ja", "zh", "zh_Hant", "ko") for name in Locale.parse(tag).languages.values()}
     for language in LOCAL_LANGUAGES:
         wanted: dict[str, list[str]] = defaultdict(list)
         translated = _gettext_names(language)
@@ -1125,8 +1131,14 @@ def build_local_names(files: Mapping[str, list[Record]]) -> None:
         for record in cities if scripts else ():
             big = record["capital"] or record["population"] >= _SHORT_HAN_MIN_POPULATION
             for alt in geonames[record["id"]]["alternatenames"]:
-                if _script(alt) in scripts and (big or len(alt) > 2 or _script(alt) != "CJK"):
-                    wanted[record["id"]].append(alt)
+                script = _script(alt)
+                if script not in scripts or (script == "CJK" and not big and len(alt) <= 2):
+                    continue
+                if language == "ja" and script == "CJK" and record["country"] not in _KANJI_COUNTRIES:
+                    continue
+                if alt in language_names:
+                    continue
+                wanted[record["id"]].append(alt)
         owner: dict[str, str] = {}
         for record in [*countries, *cities]:  # countries first: they keep a form a city also has
             forms = []
