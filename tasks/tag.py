@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 #: The model shipped with newsflow (see its README.md for data, licences and scores).
 DEFAULT_MODEL = Path(__file__).parent / "ner" / "model"
 #: A backend's labels -> ours. Labels not listed (DATE, MONEY, MISC, ...) are dropped.
-LABEL_MAP: dict[str, str] = {
+LABEL_MAP: dict[str, MentionLabel] = {
     "PER": "PERSON",
     "PERSON": "PERSON",
     "ORG": "ORG",
@@ -57,7 +57,7 @@ LABEL_MAP: dict[str, str] = {
     "FAC": "LOC",
 }
 #: Which gazetteer labels may link a model span of each of our labels (same surface form).
-_COMPATIBLE: dict[str, frozenset[str]] = {
+_COMPATIBLE: dict[MentionLabel, frozenset[str]] = {
     "PERSON": frozenset({"PERSON"}),
     # Models call a government by its country's name an ORG ("the DPRK rejected"); and a
     # place or organisation label on a demonym ("North Korean", "Chinese" navy) is the demonym.
@@ -261,7 +261,8 @@ class Tagger:
         #: The model of ``model_language`` (None: none), and every language's model.
         self.model = nlp
         self.models: dict[str, Language] = {**({opts.model_language: nlp} if nlp is not None else {}), **(models or {})}
-        self.label_map = {**LABEL_MAP, **dict(opts.labels)}
+        # (check_model has made sure every extra mapping ends in one of our labels)
+        self.label_map: dict[str, MentionLabel] = {**LABEL_MAP, **{k: cast(MentionLabel, v) for k, v in opts.labels}}
         self.entries = list(entries)
         self.linker = Linker.build(self.entries)
         #: Canonical entry of each id: names, coordinates and countries of mentions come from it.
@@ -368,7 +369,7 @@ class Tagger:
             out.append(mention)
         return out
 
-    def _link(self, text: str, label: str, start: int, end: int, forms: FormMatcher) -> Mention | None:
+    def _link(self, text: str, label: MentionLabel, start: int, end: int, forms: FormMatcher) -> Mention | None:
         """A model mention of ``text`` linked to its gazetteer entry, or to an ``nf:`` id of its
         own; ``None`` for an unknown ALL-CAPS span (see below)."""
         entry = forms.by_form.get(text)
@@ -386,8 +387,7 @@ class Tagger:
             # often than names: the model saw few capitals in training. Dropped, so the
             # gazetteer can match the known names inside.
             return None
-        ours = cast(MentionLabel, label)
-        return Mention(text, ours, start, end, name_id(_ID_KIND.get(label, "misc"), text), text, "model")
+        return Mention(text, label, start, end, name_id(_ID_KIND.get(label, "misc"), text), text, "model")
 
     def _fill_from_gazetteer(self, text: str, found: list[Mention], forms: FormMatcher) -> list[Mention]:
         out = MentionSet(found)
