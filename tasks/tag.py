@@ -271,14 +271,18 @@ class Tagger:
             if entry.entity_id is not None:
                 self.by_id.setdefault(entry.entity_id, entry)
         self._matchers: dict[str | None, FormMatcher] = {}
+        #: Languages the reference data has names in; any other shares one matcher (pages
+        #: declare all sorts of codes, and each matcher holds every form).
+        self._named_languages = {language for entry in self.entries for language in entry.local_forms}
         self.matcher(opts.model_language)  # built now: most articles are in it
 
     def matcher(self, language: str | None) -> FormMatcher:
         """The surface forms of ``language`` (its own names of places, plus every language's),
         built on first use."""
-        found = self._matchers.get(language)
+        key = language if language in self._named_languages else None
+        found = self._matchers.get(key)
         if found is None:
-            found = self._matchers[language] = FormMatcher(self.entries, language, self.options.upper_min_chars)
+            found = self._matchers[key] = FormMatcher(self.entries, key, self.options.upper_min_chars)
         return found
 
     def tag(self, text: str, title: str | None = None, language: str | None = "en") -> tuple[Mention, ...]:

@@ -73,7 +73,8 @@ def name_id(kind: str, name: str) -> str:
     with nothing left even then (symbols, emoji) is ``h-`` and a hash of its normalised
     spelling. Either way no two different names share an id by losing their letters.
     """
-    slug = slugify(anyascii(ascii_fold(name)))
+    folded = ascii_fold(name)
+    slug = slugify(folded if folded.isascii() else anyascii(folded))
     if not slug:
         normalised = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
         slug = "h-" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]

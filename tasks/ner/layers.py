@@ -359,25 +359,40 @@ def surnames(a: Article) -> None:
             parts = m.text.split()
             for part in {parts[0], parts[-1]}:
                 in_play.setdefault(part, {}).setdefault(m.entity_id, m)
-    if in_play:
-        words = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(in_play, key=len, reverse=True))) + r")\b")
-        for match in words.finditer(text):
-            word, (start, end) = match.group(), match.span()
-            # The model often finds a lone surname itself; it still needs the full name's id
-            # (any label: a lone "Cho" after "Cho Hyun-dong" is him, even if the model said LOC).
-            own = [m for m in out.overlapping(start, end) if (m.start, m.end) == (start, end) and m.source == "model"]
-            if not own and not out.free(start, end):
-                continue
-            people = in_play[word]
-            person = next(iter(people.values())) if len(people) == 1 else None
-            entity_id, name = (person.entity_id, person.entity_name) if person else (None, None)
-            out.put(Mention(word, "PERSON", start, end, entity_id, name, "surname"), own[0] if own else None)
+    for word, start, end in _occurrences(text, in_play):
+        # The model often finds a lone surname itself; it still needs the full name's id
+        # (any label: a lone "Cho" after "Cho Hyun-dong" is him, even if the model said LOC).
+        own = [m for m in out.overlapping(start, end) if (m.start, m.end) == (start, end) and m.source == "model"]
+        if not own and not out.free(start, end):
+            continue
+        people = in_play[word]
+        person = next(iter(people.values())) if len(people) == 1 else None
+        entity_id, name = (person.entity_id, person.entity_name) if person else (None, None)
+        out.put(Mention(word, "PERSON", start, end, entity_id, name, "surname"), own[0] if own else None)
     for m in list(out):
         if m.source != "model" or m.label != "PERSON" or " " in m.text or m.text in in_play:
             continue
         known = a.linker.surnames.get(m.text)
         if known is not None:
             out.put(Mention(m.text, "PERSON", m.start, m.end, known.entity_id, known.name, "surname"), m)
+
+
+def _occurrences(text: str, words: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Where each of ``words`` occurs in ``text`` as a whole word, in document order. (A few
+    ``str.find`` scans: a regex of the words, new for every article, cost more to compile.)"""
+    found = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if not (at > 0 and _word_char(text[at - 1])) and not (end < len(text) and _word_char(text[end])):
+                found.append((word, at, end))
+            at = text.find(word, end)
+    return sorted(found, key=lambda f: f[1])
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def capitals_as_actors(a: Article) -> None:

@@ -65,6 +65,9 @@ def test_an_article_of_unknown_language_gets_no_model() -> None:
     text = "Hannah Keller met Erik Lund in Seoul."
     assert {m.source for m in get_tagger().tag(text, language=None)} == {"gazetteer"}
     assert language_code("en-US") == language_code("EN") == "en" and language_code("no") == "nb"
+    # Codes the reference data has no names in share one matcher, however many a crawl meets.
+    tagger = get_tagger()
+    assert tagger.matcher("xx") is tagger.matcher("qq") is tagger.matcher(None) is not tagger.matcher("de")
 
 
 def test_headline_mentions_point_into_the_title_and_link_like_the_body() -> None:
