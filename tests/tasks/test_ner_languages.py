@@ -135,3 +135,37 @@ def test_a_model_per_language(tmp_path: Path) -> None:
     assert (found["Anna Berg"].source, found["Anna Berg"].entity_id) == ("model", "nf:person:anna-berg")
     assert found["Moskau"].source == "gazetteer"
     assert "Anna Berg" not in {m.text for m in get_tagger(options).tag(text, language="en")}
+
+
+def _ruler(path: Path, patterns: list[dict[str, str]]) -> str:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    nlp.to_disk(path)
+    return str(path)
+
+
+def test_a_model_guess_in_a_headline_stands_only_if_the_body_or_the_reference_data_knows_it(tmp_path: Path) -> None:
+    # Headlines capitalise every word: a model that reads "Crisis Talks" as a name there is
+    # believed only when the body names it too, or the name is in the reference data.
+    model = _ruler(
+        tmp_path / "ner", [{"label": "ORG", "pattern": "Crisis Talks"}, {"label": "GPE", "pattern": "Seoul"}]
+    )
+    tagger = get_tagger(TagOptions(model=model))
+    title = "Crisis Talks Resume In Seoul"
+    alone = {m.text for m in tagger.tag("Officials met again on Monday.", title=title) if m.field == "title"}
+    assert alone == {"Seoul"}
+    echoed = {m.text for m in tagger.tag("The Crisis Talks went on.", title=title) if m.field == "title"}
+    assert echoed == {"Crisis Talks", "Seoul"}
+
+
+def test_labels_and_languages_outside_the_vocabulary_are_refused(tmp_path: Path) -> None:
+    from tasks.errors import ModelError
+    from tasks.tag import check_model
+
+    bad = tmp_path / "people.jsonl"
+    bad.write_text('{"id": "x:1", "label": "POLITICIAN", "kind": "person", "name": "Anna Berg"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"people\.jsonl:1: .*POLITICIAN"):
+        get_tagger(TagOptions(extra_files=(str(bad),)))
+    with pytest.raises(ModelError, match="ISO 639-1"):
+        check_model(TagOptions(models=(("German", "de_core_news_md"),)))
