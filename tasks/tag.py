@@ -37,6 +37,7 @@ from tasks.models import Mention, MentionField, MentionLabel
 from tasks.ner.gazetteer import Entry, default_files, load_entries, name_id
 from tasks.ner.layers import Linker, MentionSet, apply_layers
 from tasks.ner.matcher import FormMatcher
+from tasks.ner.places import load_places
 
 # spaCy is imported where a tagger is built, not here: the flow's parent process imports this
 # module for its options and checks only, and importing spaCy would add ~0.8 s to every start.
@@ -166,6 +167,9 @@ class TagOptions:
     #: Extra ``(backend label, our label)`` pairs for a custom pipeline, e.g. ``(("POLITICIAN",
     #: "PERSON"),)``; they extend ``LABEL_MAP``.
     labels: tuple[tuple[str, str], ...] = ()
+    #: Link places the model finds to GeoNames cities and US states the gazetteer does not
+    #: match (``tasks/ner/places.py``).
+    places: bool = True
 
     def model_names(self) -> dict[str, str]:
         """Language -> model name or path, ``"none"`` left out."""
@@ -270,6 +274,11 @@ class Tagger:
         for entry in self.entries:
             if entry.entity_id is not None:
                 self.by_id.setdefault(entry.entity_id, entry)
+        #: Places the model may find that no gazetteer form names (GeoNames cities, US states).
+        self.places = load_places() if opts.places else {}
+        for place in self.places.values():
+            if place.entity_id is not None:
+                self.by_id.setdefault(place.entity_id, place)
         self._matchers: dict[str | None, FormMatcher] = {}
         #: Languages the reference data has names in; any other shares one matcher (pages
         #: declare all sorts of codes, and each matcher holds every form).
@@ -330,17 +339,24 @@ class Tagger:
 
     def _finish(self, m: Mention, body: int) -> Mention:
         """``m`` with its id's canonical name, coordinates and country, and its offsets into the
-        field it is in."""
-        entry = self.by_id.get(m.entity_id) if m.entity_id is not None else None
-        name = entry.name if entry is not None else (m.entity_name if m.entity_id is not None else None)
+        field it is in. A place the model found that no gazetteer form names is linked here, after
+        the rules, to a GeoNames city or US state of that name: the rules still saw the model's
+        guess, which a name rule may replace ("Governor Austin Reed", not the city)."""
+        entity_id, label = m.entity_id, m.label
+        if m.source == "model" and entity_id is not None and entity_id.startswith("nf:loc:"):
+            place = self.places.get(m.text)
+            if place is not None:
+                entity_id, label = place.entity_id, "GPE"
+        entry = self.by_id.get(entity_id) if entity_id is not None else None
+        name = entry.name if entry is not None else (m.entity_name if entity_id is not None else None)
         field: MentionField = "text" if m.start >= body else "title"
         shift = body if field == "text" else 0
         return Mention(
             m.text,
-            m.label,
+            label,
             m.start - shift,
             m.end - shift,
-            m.entity_id,
+            entity_id,
             name,
             m.source,
             field,

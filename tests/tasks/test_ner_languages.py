@@ -169,3 +169,25 @@ def test_labels_and_languages_outside_the_vocabulary_are_refused(tmp_path: Path)
         get_tagger(TagOptions(extra_files=(str(bad),)))
     with pytest.raises(ModelError, match="ISO 639-1"):
         check_model(TagOptions(models=(("German", "de_core_news_md"),)))
+
+
+def test_places_the_model_finds_link_to_geonames_after_the_rules(tmp_path: Path) -> None:
+    model = _ruler(
+        tmp_path / "ner",
+        [
+            {"label": "LOC", "pattern": "Tacoma"},
+            {"label": "LOC", "pattern": "Austin"},
+            {"label": "LOC", "pattern": "Iowa"},
+        ],
+    )
+    text = "Officials in Tacoma and Iowa met Governor Austin Reed."
+    found = {m.text: m for m in get_tagger(TagOptions(model=model)).tag(text)}
+    tacoma = found["Tacoma"]
+    assert (tacoma.label, tacoma.entity_name, tacoma.country_code) == ("GPE", "Tacoma", "US")
+    assert tacoma.entity_id.startswith("nf:geonames:") and tacoma.latitude is not None  # type: ignore[union-attr]
+    assert found["Iowa"].entity_id.startswith("nf:geonames:")  # type: ignore[union-attr]
+    # The name rule still replaces the model's guess: a person after a title, not the city.
+    assert (found["Austin Reed"].label, found["Austin Reed"].source) == ("PERSON", "pattern")
+    # Place names of that list are never matched without the model (many are words too).
+    assert [m.text for m in get_tagger(TagOptions(model="none")).tag(text)] == ["Austin Reed"]
+    assert get_tagger(TagOptions(model=model, places=False)).tag(text)[0].entity_id == "nf:loc:tacoma"
