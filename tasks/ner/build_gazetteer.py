@@ -1117,11 +1117,21 @@ def build_local_names(files: Mapping[str, list[Record]]) -> None:
     # GeoNames' alternate names are edited by anyone: a city carries "日本語" (the Japanese
     # language). The name of a language, in any of the scripts taken from GeoNames, is no city's.
     language_names = {name for tag in ("ja", "zh", "zh_Hant", "ko") for name in Locale.parse(tag).languages.values()}
+    # CLDR also names continents, regions and two organisations ("150" Europe, "EU", "UN"):
+    # ours, where its English name is our entry's. Not "019" Americas: "Amerika" is as often
+    # the United States, which our English "America" already is.
+    english = Locale.parse("en").territories
+    ours = {r["name"]: r for name in ("regions.jsonl", "organisations.jsonl") for r in files[name]}
+    territories = {
+        code: ours[name] for code, name in english.items() if name in ours and code != "019" and not code.isalpha()
+    } | {code: ours[english[code]] for code in ("EU", "UN") if english.get(code) in ours}
     for language in LOCAL_LANGUAGES:
         wanted: dict[str, list[str]] = defaultdict(list)
         translated = _gettext_names(language)
         for locale_name in _BABEL_LOCALES.get(language, (language,)):
             locale = Locale.parse(locale_name)
+            for code, record in territories.items():
+                wanted[record["id"]].append(locale.territories.get(code, ""))
             for record in countries:
                 iso2 = record["iso2"]
                 wanted[record["id"]] += [locale.territories.get(iso2, ""), *translated.get(iso2, [])]
@@ -1140,7 +1150,8 @@ def build_local_names(files: Mapping[str, list[Record]]) -> None:
                     continue
                 wanted[record["id"]].append(alt)
         owner: dict[str, str] = {}
-        for record in [*countries, *cities]:  # countries first: they keep a form a city also has
+        # Countries first: they keep a form a city also has.
+        for record in [*countries, *cities, *territories.values()]:
             forms = []
             for form in _local_forms(wanted.get(record["id"], [])):
                 if form in everywhere or owner.setdefault(form, record["id"]) != record["id"]:

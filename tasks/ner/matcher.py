@@ -31,6 +31,12 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 
 
+#: Languages whose place names take a genitive -s ("Deutschlands Grenzen"). Not Dutch: its
+#: "Nederlands" is the language and the adjective, not the country's genitive.
+_GENITIVE_S = frozenset({"de", "sv", "da", "nb"})
+_PLACE_KINDS = frozenset({"country", "city", "region"})
+
+
 def _spaced_letter(ch: str) -> bool:
     return ch.isalnum() and _UNSPACED.match(ch) is None
 
@@ -53,6 +59,11 @@ class FormMatcher:
         if language is not None:
             for entry in entries:
                 self._claim(entry, entry.local_forms.get(language, ()), upper_min_chars, hyphenate=False)
+        if language in _GENITIVE_S:
+            # "Deutschlands", "Chinas", "Sveriges": the genitive of a place name adds an -s.
+            for form, entry in list(self.by_form.items()):
+                if entry.kind in _PLACE_KINDS and form[-1:].isalpha() and not form.isupper():
+                    self.by_form.setdefault(form + "s", entry)
         self._automaton = ahocorasick.Automaton()
         for form in self.by_form:
             self._automaton.add_word(form, form)

@@ -46,6 +46,13 @@ def test_names_in_the_articles_language_link_to_the_same_ids() -> None:
     # English article is none either (the names of a language are matched in that language).
     assert "Irak" not in de and "Irakische" not in de
     assert "Südkorea" not in {m.text for m in tagger.tag(GERMAN, language="en")}
+    # German genitives of places, and CLDR's names of continents and of the EU.
+    found = {
+        m.text: m.entity_id
+        for m in tagger.tag("Deutschlands Rolle in Europa und der Europäischen Union.", language="de")
+    }
+    assert found["Deutschlands"] == "nf:country:DE" and found["Europa"] == "nf:region:europe"
+    assert "Deutschlands" not in {m.text for m in tagger.tag("Deutschlands Rolle.", language="nl")}
 
 
 def test_scripts_without_spaces_and_korean_particles() -> None:
