@@ -126,6 +126,12 @@ class Settings(BaseModel):
             json_schema_extra=_env("NEWSFLOW_NER_MODEL", "default, none, an installed spaCy package or a directory"),
         ),
     ] = "default"
+    #: Entity models for other languages than English, from ``NEWSFLOW_NER_MODEL_DE=de_core_news_md``
+    #: and the like: ``(("de", "de_core_news_md"),)``. A language without one gets reference data only.
+    ner_models: Annotated[
+        tuple[tuple[str, str], ...],
+        Field(json_schema_extra=_env("NEWSFLOW_NER_MODEL_<LANG>", "an installed spaCy package or pipeline directory")),
+    ] = ()
     #: Extra label mappings for a custom model: ``POLITICIAN=PERSON,FAC=LOC``.
     ner_labels: Annotated[
         tuple[tuple[str, str], ...],
@@ -208,10 +214,7 @@ class Settings(BaseModel):
     def _model(cls, value: str) -> str:
         """An entity model that can load: checked here, cheaply (spaCy is not imported), so a typo
         fails before any server or worker starts."""
-        if value in ("default", "none") or (Path(value) / "config.cfg").is_file():  # a spaCy pipeline directory
-            return value
-        # find_spec imports a dotted name's parents: only plain package names are looked up.
-        if value.isidentifier() and importlib.util.find_spec(value) is not None:
+        if value in ("default", "none") or _loadable(value):
             return value
         raise ValueError("neither an installed spaCy package nor a spaCy pipeline directory")
 
@@ -239,6 +242,33 @@ class Settings(BaseModel):
         return Path(self.server_home or Path(env.get("HOME") or Path.home()) / ".newsflow" / "server")
 
 
+def _loadable(model: str) -> bool:
+    """Whether spaCy could load ``model``: a pipeline directory, or an installed package."""
+    if (Path(model).expanduser() / "config.cfg").is_file():
+        return True
+    # find_spec imports a dotted name's parents: only plain package names are looked up.
+    return model.isidentifier() and importlib.util.find_spec(model) is not None
+
+
+#: ``NEWSFLOW_NER_MODEL_<LANG>``: one variable per language, an ISO 639 code in capitals.
+_PER_LANGUAGE_MODEL = re.compile(r"^NEWSFLOW_NER_MODEL_([A-Z]{2,3})$")
+
+
+def _language_models(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    models = []
+    for name, value in sorted(env.items()):
+        match = _PER_LANGUAGE_MODEL.match(name)
+        if match is None or not value.strip():
+            continue
+        if not _loadable(value.strip()):
+            raise SettingsError(
+                f"{name}={value!r}: neither an installed spaCy package nor a spaCy pipeline directory "
+                f"(accepts the model for {match.group(1).lower()!r} articles: a package name or a directory)"
+            )
+        models.append((match.group(1).lower(), value.strip()))
+    return tuple(models)
+
+
 #: The defaults, for flow signatures and CLI help (never read from the environment).
 DEFAULTS = Settings()
 
@@ -253,9 +283,12 @@ def env_name(field: str) -> str:
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     """Settings from ``env``; unset or empty variables keep their defaults. Raises
     :class:`SettingsError` (one line: the variable, its value, what it accepts) for a bad one."""
-    values = {name: env[env_name(name)] for name in Settings.model_fields if env.get(env_name(name), "").strip()}
+    values: dict[str, Any] = {
+        name: env[env_name(name)].strip() for name in Settings.model_fields if env.get(env_name(name), "").strip()
+    }
+    values["ner_models"] = _language_models(env)
     try:
-        return Settings.model_validate({k: v.strip() for k, v in values.items()})
+        return Settings.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0])
@@ -327,7 +360,12 @@ def tag_options(settings: Settings) -> "TagOptions":
     """The tagger's options, from settings."""
     from tasks.ner.tagger import TagOptions
 
-    return TagOptions(extra_files=settings.gazetteers, model=settings.ner_model, labels=settings.ner_labels)
+    return TagOptions(
+        extra_files=settings.gazetteers,
+        model=settings.ner_model,
+        labels=settings.ner_labels,
+        models=settings.ner_models,
+    )
 
 
 def pipeline_options(settings: Settings) -> "PipelineOptions":

@@ -30,8 +30,8 @@ from storage.schema import COMPACTED, TABLES
 _DEDUP_SQL = {
     "articles": "SELECT * FROM rows WHERE article_id NOT IN (SELECT article_id FROM earlier) "
     "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY ingested_at, run_id) = 1",
-    "entity_mentions": 'SELECT DISTINCT ON (article_id, start, "end", label, entity_id, text, source) * FROM rows '
-    "WHERE article_id NOT IN (SELECT article_id FROM earlier) ORDER BY article_id, start, ingested_at",
+    "entity_mentions": 'SELECT DISTINCT ON (article_id, field, start, "end", label, entity_id, text, source) * '
+    "FROM rows WHERE article_id NOT IN (SELECT article_id FROM earlier) ORDER BY article_id, field, start, ingested_at",
     "failures": "SELECT DISTINCT * FROM rows",
     "inputs": "SELECT DISTINCT * FROM rows",
     "runs": "SELECT DISTINCT * FROM rows",

@@ -65,12 +65,14 @@ def connect(root: str | Path, *, storage_options: Mapping[str, str] | None = Non
             if has_files(path, table):
                 con.read_parquet(table_glob(path, table), hive_partitioning=True).create_view(table)
     if {"entity_mentions", "articles"} <= set(views(con)):
-        # substr is 1-based and "end" a keyword: the offsets are 0-based, end exclusive.
+        # substr is 1-based and "end" a keyword: the offsets are 0-based, end exclusive, into the
+        # title or the text as ``field`` says.
         con.execute(
             f"""
             CREATE VIEW mentions AS
             SELECT m.*, a.url, a.title AS article_title, a.published_at, a.language, a.sitename,
-                   substr(a.text, greatest(1, m.start + 1 - {SNIPPET_CONTEXT}),
+                   substr(CASE m.field WHEN 'title' THEN a.title ELSE a.text END,
+                          greatest(1, m.start + 1 - {SNIPPET_CONTEXT}),
                           m."end" - greatest(0, m.start - {SNIPPET_CONTEXT}) + {SNIPPET_CONTEXT}) AS snippet
             FROM entity_mentions AS m JOIN articles AS a USING (article_id)
             """

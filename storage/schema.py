@@ -49,6 +49,11 @@ ENTITY_MENTIONS = pa.schema(
         pa.field("entity_id", pa.string()),
         pa.field("entity_name", pa.string()),
         pa.field("source", pa.string(), nullable=False),
+        # Which articles column start/end point into: "title" or "text".
+        pa.field("field", pa.string(), nullable=False),
+        pa.field("latitude", pa.float64()),
+        pa.field("longitude", pa.float64()),
+        pa.field("country_code", pa.string()),
         pa.field("ingested_at", TIMESTAMP, nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
     ]

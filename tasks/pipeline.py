@@ -47,7 +47,11 @@ def process_batch(refs: Sequence[InputRef], options: PipelineOptions, now: datet
     articles = [(i, item.article) for i, item in enumerate(items) if item.article is not None]
     clock = time.perf_counter()
     try:
-        tagged = get_tagger(options.tag).tag_many([article.text for _, article in articles])
+        tagged = get_tagger(options.tag).tag_many(
+            [article.text for _, article in articles],
+            [article.title for _, article in articles],
+            [article.language for _, article in articles],
+        )
     except Exception:  # a bug or a hostile input somewhere in the batch: find which, one by one
         timings["tag"] = timings.get("tag", 0.0) + time.perf_counter() - clock
         for i, _ in articles:
@@ -125,7 +129,7 @@ def process_one(
         if not tag:
             return ItemResult(ref=ref, article=article, rule_hits=cleaned.rule_hits)
         stage = "tag"
-        mentions = get_tagger(options.tag).tag(article.text)
+        mentions = get_tagger(options.tag).tag(article.text, article.title, article.language)
         lap("tag")
         return ItemResult(ref=ref, article=article, mentions=mentions, rule_hits=cleaned.rule_hits)
     except NewsflowError as exc:

@@ -118,9 +118,10 @@ def test_the_python_readers_of_the_data_dictionary_work(demo: Path) -> None:
 
 def test_the_mentions_view_carries_article_fields_and_a_snippet(demo: Path) -> None:
     con = connect(demo)
+    surface = "CASE m.field WHEN 'title' THEN a.title ELSE a.text END"
     rows = con.execute(
-        'SELECT m.text, m.snippet, m.url, m.published_at, m.language, substr(a.text, m.start + 1, m."end" - m.start)'
-        " FROM mentions m JOIN articles a USING (article_id)"
+        "SELECT m.text, m.snippet, m.url, m.published_at, m.language, "
+        f'substr({surface}, m.start + 1, m."end" - m.start) FROM mentions m JOIN articles a USING (article_id)'
     ).fetchall()
     assert rows
     for text, snippet, _url, _published, _language, surface in rows:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from tasks.core.errors import NewsflowError
-from tasks.core.vocabulary import DateSource, InputKind, Stage
+from tasks.core.vocabulary import DateSource, EntityLabel, InputKind, MentionField, MentionSource, Stage
 
 _T = TypeVar("_T")
 
@@ -77,15 +77,23 @@ class Extracted:
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One entity mention; offsets are character offsets into ``Article.text``."""
+    """One entity mention; offsets are character offsets into ``Article.text`` (or
+    ``Article.title`` when ``field`` says so). Field names match ``storage.schema.ENTITY_MENTIONS``."""
 
     text: str
-    label: str
+    label: EntityLabel
     start: int
     end: int
+    #: Canonical id, or None when unlinked; ``entity_name`` is that id's canonical name (None with it).
     entity_id: str | None
     entity_name: str | None
-    source: str
+    source: MentionSource
+    field: MentionField = "text"
+    #: A place's coordinates (GeoNames, WGS84 degrees), where the reference data has them.
+    latitude: float | None = None
+    longitude: float | None = None
+    #: ISO 3166-1 alpha-2 code of the country a place is (or is in), or a nationality belongs to.
+    country_code: str | None = None
 
 
 @fast_pickle

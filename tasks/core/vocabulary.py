@@ -29,13 +29,19 @@ STAGES: tuple[Stage, ...] = get_args(Stage)
 DateSource = Literal["feed", "json-ld", "meta", "url", "text", "none"]
 DATE_SOURCES: tuple[DateSource, ...] = get_args(DateSource)
 
-#: Our entity labels (``entity_mentions.label``).
+#: Our entity labels (``entity_mentions.label``; spaCy's OntoNotes names): people, organisations,
+#: countries and cities, other places (regions, seas), nationalities and other groups.
 EntityLabel = Literal["PERSON", "ORG", "GPE", "LOC", "NORP"]
 ENTITY_LABELS: tuple[EntityLabel, ...] = get_args(EntityLabel)
 
-#: The tagger layer that made a mention (``entity_mentions.source``).
+#: The tagger layer that made a mention (``entity_mentions.source``; tasks/ner/layers.py has one
+#: function per rule layer).
 MentionSource = Literal["model", "gazetteer", "pattern", "surname", "actor", "context", "typo", "acronym"]
 MENTION_SOURCES: tuple[MentionSource, ...] = get_args(MentionSource)
+
+#: The ``Article`` field a mention's offsets point into (``entity_mentions.field``).
+MentionField = Literal["title", "text"]
+MENTION_FIELDS: tuple[MentionField, ...] = get_args(MentionField)
 
 #: How a flow run ended (``runs.status``): ``cancelled`` when Ctrl-C or SIGTERM stopped it (what it
 #: had finished is committed).

@@ -13,6 +13,7 @@ Importing this module registers the factory; ``tasks.ner.tagger`` does so before
 from collections.abc import Iterable
 from typing import Any
 
+import numpy
 from spacy.language import Language
 from spacy.scorer import get_ner_prf
 from spacy.tokens import Doc, Span
@@ -28,30 +29,35 @@ _AS_IOB = {"U": "B", "L": "I", "B": "B", "I": "I"}
 def iob_spans(doc: Doc) -> list[Span]:
     """Entity spans of ``doc`` from its IOB2 (or BILUO) token tags; a stray ``I-`` starts an
     entity."""
-    # Tag ids, not Token objects: creating a Token per word cost ~3 ms per article.
+    # Tag ids, not Token objects, and only the tokens tagged as part of a name: creating a Token
+    # per word cost ~3 ms per article, and a loop over every tag still ~1 ms.
+    tag_ids = doc.to_array("TAG")
+    outside = doc.vocab.strings.as_int("O") if "O" in doc.vocab.strings else 0
+    named = numpy.flatnonzero((tag_ids != 0) & (tag_ids != outside))
     parsed: dict[int, tuple[str, str]] = {}
     spans: list[Span] = []
-    start, label = -1, ""
-    for i, tag_id in enumerate(doc.to_array("TAG").tolist()):
+    start, label, last = -1, "", -2
+    for i, tag_id in zip(named.tolist(), tag_ids[named].tolist(), strict=True):
         kind = parsed.get(tag_id)
         if kind is None:
-            tag = doc.vocab.strings[tag_id] if tag_id else "O"
+            tag = doc.vocab.strings[tag_id]
             has_type = len(tag) > 2 and tag[1] == "-"
             kind = parsed[tag_id] = (_AS_IOB.get(tag[0], "O"), tag[2:]) if has_type else ("O", "")
         prefix, tag_label = kind
         # An I- tag continues the open entity even when its type differs: a softmax tagger
         # often types the first words of a name by themselves ("Korea Coast" LOC, "Guard" ORG).
         # English names end in their head, so the last token's type wins.
-        inside = prefix == "I" and start >= 0
+        inside = prefix == "I" and start >= 0 and i == last + 1
         if inside:
             label = tag_label
-        if start >= 0 and not inside:
-            spans.append(Span(doc, start, i, label=label))
+        elif start >= 0:
+            spans.append(Span(doc, start, last + 1, label=label))
             start = -1
         if prefix in ("B", "I") and not inside:
             start, label = i, tag_label
+        last = i
     if start >= 0:
-        spans.append(Span(doc, start, len(doc), label=label))
+        spans.append(Span(doc, start, last + 1, label=label))
     return spans
 
 

@@ -1,16 +1,25 @@
 """Load the vendored reference data (``tasks/ner/data/*.jsonl``) and users' own entries.
 
 Every file has one JSON object per line: ``id``, ``label``, ``name``, ``aliases`` (list), and
-``kind``; other fields are kept but unused here. See tasks/ner/data/README.md.
+``kind``; optionally ``names`` (language code -> that language's forms), ``country`` or
+``iso2``, ``capital``, ``latitude`` and ``longitude``; other fields are kept but unused here.
+See tasks/ner/data/README.md.
 """
 
+import hashlib
 import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import cast, get_args
+
+from anyascii import anyascii
+
+from tasks.core.vocabulary import EntityLabel
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -54,14 +63,30 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
+@lru_cache(maxsize=65536)  # the same names recur across a batch's articles
 def name_id(kind: str, name: str) -> str:
     """``nf:<kind>:<slug of name>``: the id of a name reference data does not list, and of a
-    curated registry row, by the same rule, so an id stays when its name is added to a registry."""
-    return f"nf:{kind}:{slugify(name)}"
+    curated registry row, by the same rule, so an id stays when its name is added to a registry.
+
+    Letters ASCII folding cannot keep (Cyrillic, Greek, Arabic, CJK, Devanagari...) are
+    transliterated first (anyascii: "Путин" -> ``putin``, "習近平" -> ``xijinping``); a name
+    with nothing left even then (symbols, emoji) is ``h-`` and a hash of its normalised
+    spelling. Either way no two different names share an id by losing their letters.
+    """
+    folded = ascii_fold(name)
+    slug = slugify(folded if folded.isascii() else anyascii(folded))
+    if not slug:
+        normalised = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+        slug = "h-" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+    return f"nf:{kind}:{slug}"
 
 
 #: When two entries claim one surface form, the earlier kind wins.
 KIND_PRIORITY: tuple[str, ...] = ("person", "organisation", "country", "demonym", "city", "region")
+
+
+#: Labels an entry may carry (the labels of mentions).
+LABELS: frozenset[str] = frozenset(get_args(EntityLabel))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +94,20 @@ class Entry:
     """One entity of the gazetteer and the surface forms that name it."""
 
     entity_id: str | None
-    label: str
+    label: EntityLabel
     name: str
     kind: str
+    #: Forms matched in every language (the English name, aliases, ASCII spellings).
     forms: tuple[str, ...]
-    #: ISO 3166 alpha-2 code of the country (countries and cities), and whether a city is a capital.
+    #: ISO 3166 alpha-2 code of the country (countries, cities, the demonyms of one country), and
+    #: whether a city is a capital.
     country: str | None = None
     capital: bool = False
+    #: Coordinates of a place (cities: GeoNames), WGS84 degrees.
+    latitude: float | None = None
+    longitude: float | None = None
+    #: Forms matched only in articles of one language: ISO 639-1 code -> forms ("de" -> "Südkorea").
+    local_forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def default_files() -> list[Path]:
@@ -97,15 +129,29 @@ def _read(path: Path) -> Iterator[Entry]:
                 continue
             try:
                 row = json.loads(line)
-                forms = [row["name"], *row.get("aliases", [])]
+                label = str(row["label"])
+                if label not in LABELS:
+                    raise ValueError(f"label {label!r} is not one of {sorted(LABELS)}")
+                local = {str(lang): _forms(forms) for lang, forms in (row.get("names") or {}).items()}
                 yield Entry(
                     entity_id=row.get("id"),
-                    label=str(row["label"]),
+                    label=cast(EntityLabel, label),
                     name=str(row["name"]),
                     kind=str(row.get("kind", "")),
-                    forms=tuple(dict.fromkeys(f.strip() for f in forms if isinstance(f, str) and f.strip())),
+                    forms=_forms([row["name"], *row.get("aliases", [])]),
                     country=row.get("iso2") or row.get("country"),
                     capital=bool(row.get("capital", False)),
+                    latitude=_coordinate(row.get("latitude")),
+                    longitude=_coordinate(row.get("longitude")),
+                    local_forms={lang: forms for lang, forms in local.items() if forms},
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: bad gazetteer entry: {exc}") from exc
+
+
+def _forms(values: Iterable[object]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.strip() for f in values if isinstance(f, str) and f.strip()))
+
+
+def _coordinate(value: object) -> float | None:
+    return None if value is None else float(cast(float, value))

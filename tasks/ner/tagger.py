@@ -1,35 +1,44 @@
 """Entity tagging in layers: a statistical model, a gazetteer that fills gaps, rule layers, linking.
 
-1. The model (``TagOptions.model``): by default our own small spaCy tok2vec and IOB tagger
-   shipped in ``tasks/ner/model`` (trained by ``make train-ner``), or any installed spaCy
-   pipeline by name or path, its labels mapped to ours by ``LABEL_MAP``. It finds names nobody
-   listed.
-2. The gazetteer (vendored reference data plus the user's files) through a PhraseMatcher. It only
+Each article is tagged in its own language (``articles.language``), title and text together:
+
+1. The model of that language, if there is one (``TagOptions.model`` for ``model_language``,
+   English: by default our own small spaCy tok2vec and IOB tagger shipped in
+   ``tasks/ner/model``; ``TagOptions.models`` for others), its labels mapped to ours by
+   ``LABEL_MAP``. It finds names nobody listed. No model ever reads a language it was not
+   trained on.
+2. The gazetteer (vendored reference data plus the user's files), its forms in every language
+   and the names it has in the article's language, found by ``tasks.ner.matcher``. It only
    fills gaps: a match overlapping a model span is dropped, except one that merely widens model
    spans it contains ("North Korea" around the model's "Korea").
-3. The rule layers of ``tasks.ner.layers`` (titled people, Korean name shapes, surnames, capitals
-   as actors, "the North", typos).
+3. The rule layers of ``tasks.ner.layers`` trusted in that language (titled people, Korean name
+   shapes, surnames, capitals as actors, "the North", typos, acronyms).
 
 Linking: every span whose surface is a gazetteer form gets that entry's id (ROK -> South Korea);
 model spans of people are also matched spelling-insensitively against the people registry; the
-rest get an ``nf:<kind>:<slug>`` id of their own. Measured reasons for this order (a gazetteer
-that overrides the model loses ~0.2 F1) are in tasks/ner/model/README.md.
+rest get an ``nf:<kind>:<slug>`` id of their own. Every mention then takes its id's canonical
+name, and a place its coordinates and country, from the reference data. Measured reasons for
+this order (a gazetteer that overrides the model loses ~0.2 F1) are in
+tasks/ner/model/README.md.
 
-The tagger is built once per process (``get_tagger``): loading the model and tokenizing every
-gazetteer form takes a moment.
+The tagger is built once per process (``get_tagger``): loading the models takes a moment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tasks.core.errors import ModelError
 from tasks.core.records import Mention
+from tasks.core.vocabulary import EntityLabel, MentionField
 from tasks.ner.gazetteer import Entry, default_files, load_entries, name_id
 from tasks.ner.layers import Linker, MentionSet, apply_layers
+from tasks.ner.matcher import FormMatcher
+from tasks.ner.places import load_places
 
 # spaCy is imported where a tagger is built, not here: the flow's parent process imports this
 # module for its options and checks only, and importing spaCy would add ~0.8 s to every start.
@@ -40,7 +49,7 @@ if TYPE_CHECKING:
 #: The model shipped with newsflow (see its README.md for data, licences and scores).
 DEFAULT_MODEL = Path(__file__).parent / "model"
 #: A backend's labels -> ours. Labels not listed (DATE, MONEY, MISC, ...) are dropped.
-LABEL_MAP: dict[str, str] = {
+LABEL_MAP: dict[str, EntityLabel] = {
     "PER": "PERSON",
     "PERSON": "PERSON",
     "ORG": "ORG",
@@ -50,7 +59,7 @@ LABEL_MAP: dict[str, str] = {
     "FAC": "LOC",
 }
 #: Which gazetteer labels may link a model span of each of our labels (same surface form).
-_COMPATIBLE: dict[str, frozenset[str]] = {
+_COMPATIBLE: dict[EntityLabel, frozenset[str]] = {
     "PERSON": frozenset({"PERSON"}),
     # Models call a government by its country's name an ORG ("the DPRK rejected"); and a
     # place or organisation label on a demonym ("North Korean", "Chinese" navy) is the demonym.
@@ -137,19 +146,36 @@ _POSSESSIVES = ("’s.", "'s.", "’s", "'s")
 
 @dataclass(frozen=True, slots=True)
 class TagOptions:
-    """What the tagger uses: its model, its gazetteer files and extra label mappings."""
+    """What the tagger uses: its models, its gazetteer files and extra label mappings."""
 
     files: tuple[str, ...] = ()
     #: A user's own gazetteer files, added to the defaults (registries of people, agencies...).
     extra_files: tuple[str, ...] = ()
     #: Also match the ALL-CAPS form of every alias at least this long (caps headlines, echoes).
     upper_min_chars: int = 4
-    #: ``"default"`` (the model shipped in tasks/ner/model), ``"none"`` (gazetteer and rules
-    #: only), or an installed spaCy pipeline by package name or path (``en_core_web_md``).
+    #: The model for articles in ``model_language``: ``"default"`` (the model shipped in
+    #: tasks/ner/model, trained on English), ``"none"`` (gazetteer and rules only), or an
+    #: installed spaCy pipeline by package name or path (``en_core_web_md``).
     model: str = "default"
+    #: The language ``model`` reads (ISO 639-1). It never runs on articles in another language:
+    #: on Russian text the English model made persons of common words.
+    model_language: str = "en"
+    #: Installed spaCy pipelines for other languages, by name or path:
+    #: ``(("de", "de_core_news_md"), ("fr", "/models/fr"))``. An article in a language with no
+    #: model gets the reference data (with its names in that language) and the rules trusted
+    #: in every language only.
+    models: tuple[tuple[str, str], ...] = ()
     #: Extra ``(backend label, our label)`` pairs for a custom pipeline, e.g. ``(("POLITICIAN",
     #: "PERSON"),)``; they extend ``LABEL_MAP``.
     labels: tuple[tuple[str, str], ...] = ()
+    #: Link places the model finds to GeoNames cities and US states the gazetteer does not
+    #: match (``tasks/ner/places.py``).
+    places: bool = True
+
+    def model_names(self) -> dict[str, str]:
+        """Language -> model name or path, ``"none"`` left out."""
+        names = {self.model_language: self.model, **dict(self.models)}
+        return {language: name for language, name in names.items() if name != "none"}
 
 
 def load_model(name: str) -> Language | None:
@@ -174,6 +200,21 @@ def load_model(name: str) -> Language | None:
         raise ModelError(f"entity model {str(target)!r} has no 'ner' component: {nlp.pipe_names}")
     # A user's pipeline may also tag, parse and lemmatize: not needed here, and not cheap.
     nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in needed])
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex
+
+    from tasks.ner.tokens import CachedTokenizer
+
+    tokenizer: Any = nlp.tokenizer
+    if isinstance(tokenizer, Tokenizer):
+        # spaCy keeps "U.S.-led" and "U.N.-backed" as one token; split the hyphen after a dot.
+        infixes = [*list(nlp.Defaults.infixes or ()), r"(?<=\.)-(?=[A-Za-z])"]
+        tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+        # Its cache is the same tokens, cheaper; only for a tokenizer that splits each chunk
+        # between spaces on its own (spaCy's rule-based one, without exceptions that span
+        # spaces), not for one that segments whole texts (Japanese, Chinese).
+        if not any(not rule.isspace() and any(c.isspace() for c in rule) for rule in tokenizer.rules or {}):
+            nlp.tokenizer = CachedTokenizer(tokenizer, nlp.vocab)
     return nlp
 
 
@@ -183,82 +224,151 @@ def check_model(options: TagOptions) -> None:
     for backend, target in options.labels:
         if target not in ours:
             raise ModelError(f"label mapping {backend}={target}: {target} is not one of {sorted(ours)}")
-    name = options.model
-    if name in ("default", "none") or Path(name).is_dir():
-        return
-    import spacy
+    for language, name in options.model_names().items():
+        if not re.fullmatch(r"[a-z]{2,3}", language):
+            raise ModelError(f"entity model for {language!r}: a language is an ISO 639-1 code such as 'de'")
+        if name == "default" or Path(name).is_dir():
+            continue
+        import spacy
 
-    if spacy.util.is_package(name):
-        return
-    raise ModelError(f"entity model {name!r} is neither an installed spaCy package nor a directory")
+        if not spacy.util.is_package(name):
+            raise ModelError(f"entity model {name!r} is neither an installed spaCy package nor a directory")
+
+
+def language_code(language: str | None) -> str | None:
+    """``articles.language`` as the tagger keys it: ``"en-US"`` -> ``"en"``, ``"no"`` -> ``"nb"``."""
+    if not language:
+        return None
+    code = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+    return _LANGUAGE_ALIASES.get(code, code) or None
+
+
+#: Codes some pages and py3langid use for languages the vendored data keys otherwise.
+_LANGUAGE_ALIASES = {"no": "nb", "iw": "he", "in": "id"}
+#: Between title and text when both are tagged as one string: a paragraph break, so no rule
+#: reads a name across it (a mention that still crosses it is dropped).
+_TITLE_BREAK = "\n\n"
 
 
 class Tagger:
     """Finds entities in text (model, gazetteer, rules) and links each to a stable id."""
 
-    source = "gazetteer"
-
     def __init__(
-        self, entries: Sequence[Entry], options: TagOptions | None = None, nlp: Language | None = None
+        self,
+        entries: Sequence[Entry],
+        options: TagOptions | None = None,
+        nlp: Language | None = None,
+        models: Mapping[str, Language] | None = None,
     ) -> None:
-        import spacy
-        from spacy.matcher import PhraseMatcher
-        from spacy.util import compile_infix_regex
-
         opts = options or TagOptions()
-        self.model = nlp
-        self.nlp = nlp if nlp is not None else spacy.blank("en")
         check_model(opts)
-        self.label_map = {**LABEL_MAP, **dict(opts.labels)}
-        # spaCy keeps "U.S.-led" and "U.N.-backed" as one token; split the hyphen after a dot.
-        infixes = [*list(self.nlp.Defaults.infixes or ()), r"(?<=\.)-(?=[A-Za-z])"]
-        tokenizer: Any = self.nlp.tokenizer
-        tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        self.linker = Linker.build(entries)
-        self.entries: list[Entry] = []
-        #: Every surface form the matcher knows -> its entry: links the model's spans too.
-        self.by_form: dict[str, Entry] = {}
-        for entry in entries:
-            forms = []
-            for form in entry.forms:
-                variants = {form}
-                if len(form) >= opts.upper_min_chars:
-                    variants.add(form.upper())
-                if entry.kind in ("country", "region") and form.count(" ") == 1:
-                    variants.add(form.replace(" ", "-"))  # "North-Korea", as scraped text has it
-                for variant in variants:
-                    if variant not in self.by_form:  # entries arrive by priority: first claim wins
-                        self.by_form[variant] = entry
-                        forms.append(variant)
-            if forms:
-                key = str(len(self.entries))
-                self.entries.append(entry)
-                self.matcher.add(key, [self.nlp.make_doc(form) for form in forms])
+        self.options = opts
+        #: The model of ``model_language`` (None: none), and every language's model.
+        self.model = nlp
+        self.models: dict[str, Language] = {**({opts.model_language: nlp} if nlp is not None else {}), **(models or {})}
+        # (check_model has made sure every extra mapping ends in one of our labels)
+        self.label_map: dict[str, EntityLabel] = {**LABEL_MAP, **{k: cast(EntityLabel, v) for k, v in opts.labels}}
+        self.entries = list(entries)
+        self.linker = Linker.build(self.entries)
+        #: Canonical entry of each id: names, coordinates and countries of mentions come from it.
+        self.by_id: dict[str, Entry] = {}
+        for entry in self.entries:
+            if entry.entity_id is not None:
+                self.by_id.setdefault(entry.entity_id, entry)
+        #: Places the model may find that no gazetteer form names (GeoNames cities, US states).
+        self.places = load_places() if opts.places else {}
+        for place in self.places.values():
+            if place.entity_id is not None:
+                self.by_id.setdefault(place.entity_id, place)
+        self._matchers: dict[str | None, FormMatcher] = {}
+        #: Languages the reference data has names in; any other shares one matcher (pages
+        #: declare all sorts of codes, and each matcher holds every form).
+        self._named_languages = {language for entry in self.entries for language in entry.local_forms}
+        self.matcher(opts.model_language)  # built now: most articles are in it
 
-    def tag(self, text: str) -> tuple[Mention, ...]:
-        """Mentions in ``text`` in document order."""
-        doc = self.model(text) if self.model is not None else self.nlp.make_doc(text)
-        return self._tag_doc(doc, text)
+    def matcher(self, language: str | None) -> FormMatcher:
+        """The surface forms of ``language`` (its own names of places, plus every language's),
+        built on first use."""
+        key = language if language in self._named_languages else None
+        found = self._matchers.get(key)
+        if found is None:
+            found = self._matchers[key] = FormMatcher(self.entries, key, self.options.upper_min_chars)
+        return found
 
-    def tag_many(self, texts: Sequence[str]) -> list[tuple[Mention, ...]]:
-        """``tag`` of each text; the model reads them as one batch (measured ~20 % cheaper per
-        article than one call each: the network runs on bigger matrices)."""
-        if self.model is None:
-            return [self.tag(text) for text in texts]
-        # Eight at a time: as fast as bigger batches here, and the network's intermediate arrays
-        # stay small (they grow with the batch).
-        docs = self.model.pipe(texts, batch_size=8)
-        return [self._tag_doc(doc, text) for doc, text in zip(docs, texts, strict=True)]
+    def tag(self, text: str, title: str | None = None, language: str | None = "en") -> tuple[Mention, ...]:
+        """Mentions in ``title`` (``field="title"``) and ``text``, in that order; ``language`` is
+        the article's (ISO 639-1, or None when unknown: then no model runs)."""
+        return self._tag_batch([text], [title], [language_code(language)])[0]
 
-    def _tag_doc(self, doc: Doc, text: str) -> tuple[Mention, ...]:
-        found = self._model_mentions(doc, text)
-        found = self._fill_from_gazetteer(doc, found)
-        return tuple(apply_layers(text, found, self.linker))
+    def tag_many(
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str | None] | None = None,
+        languages: Sequence[str | None] | None = None,
+    ) -> list[tuple[Mention, ...]]:
+        """``tag`` of each article. Each language's model reads its articles as one batch
+        (measured ~20 % cheaper per article than one call each: the network runs on bigger
+        matrices); title and text are read as one string, so a name in the headline is linked
+        like the same name in the body ("Cho" in the title, "Cho Hyun-dong" below)."""
+        titles = titles if titles is not None else [None] * len(texts)
+        codes = [language_code(x) for x in languages] if languages is not None else ["en"] * len(texts)
+        return self._tag_batch(texts, titles, codes)
 
-    def _model_mentions(self, doc: Doc, text: str) -> list[Mention]:
+    def _tag_batch(
+        self, texts: Sequence[str], titles: Sequence[str | None], codes: Sequence[str | None]
+    ) -> list[tuple[Mention, ...]]:
+        joined = [f"{title}{_TITLE_BREAK}{text}" if title else text for text, title in zip(texts, titles, strict=True)]
+        docs: list[Doc | None] = [None] * len(texts)
+        for language, model in self.models.items():
+            batch = [i for i, code in enumerate(codes) if code == language]
+            # Eight at a time: as fast as bigger batches here, and the network's intermediate
+            # arrays stay small (they grow with the batch).
+            for i, doc in zip(batch, model.pipe([joined[i] for i in batch], batch_size=8), strict=True):
+                docs[i] = doc
+        out = []
+        for i, text in enumerate(joined):
+            body = len(text) - len(texts[i])  # where the body starts in the joined string
+            out.append(self._tag_one(text, docs[i], codes[i], body))
+        return out
+
+    def _tag_one(self, text: str, doc: Doc | None, language: str | None, body: int) -> tuple[Mention, ...]:
+        forms = self.matcher(language)
+        found = self._model_mentions(doc, text, forms, body) if doc is not None else []
+        found = self._fill_from_gazetteer(text, found, forms)
+        mentions = apply_layers(text, found, self.linker, language)
+        return tuple(self._finish(m, body) for m in mentions if m.end <= body - len(_TITLE_BREAK) or m.start >= body)
+
+    def _finish(self, m: Mention, body: int) -> Mention:
+        """``m`` with its id's canonical name, coordinates and country, and its offsets into the
+        field it is in. A place the model found that no gazetteer form names is linked here, after
+        the rules, to a GeoNames city or US state of that name: the rules still saw the model's
+        guess, which a name rule may replace ("Governor Austin Reed", not the city)."""
+        entity_id, label = m.entity_id, m.label
+        if m.source == "model" and entity_id is not None and entity_id.startswith("nf:loc:"):
+            place = self.places.get(m.text)
+            if place is not None:
+                entity_id, label = place.entity_id, "GPE"
+        entry = self.by_id.get(entity_id) if entity_id is not None else None
+        name = entry.name if entry is not None else (m.entity_name if entity_id is not None else None)
+        field: MentionField = "text" if m.start >= body else "title"
+        shift = body if field == "text" else 0
+        return Mention(
+            m.text,
+            label,
+            m.start - shift,
+            m.end - shift,
+            entity_id,
+            name,
+            m.source,
+            field,
+            entry.latitude if entry is not None else None,
+            entry.longitude if entry is not None else None,
+            entry.country if entry is not None else None,
+        )
+
+    def _model_mentions(self, doc: Doc, text: str, forms: FormMatcher, body: int) -> list[Mention]:
         out = []  # (``doc.text`` would rebuild the whole string on every access)
-        for ent in doc.ents if self.model is not None else ():
+        for ent in doc.ents:
             label = self.label_map.get(ent.label_)
             if label is None:
                 continue
@@ -270,15 +380,20 @@ class Tagger:
                 if text.endswith(tail, start, end):
                     end -= len(tail)
                     break
-            mention = self._link(text[start:end], label, start, end, "model")
-            if mention is not None and not mention.text.islower():  # a name in English has a capital
-                out.append(mention)
+            mention = self._link(text[start:end], label, start, end, forms)
+            if mention is None or mention.text.islower():  # a name in English has a capital
+                continue
+            # A headline capitalises every word: a guess there stands only if the reference
+            # data knows the name or the body names it too.
+            if end <= body and mention.entity_id not in self.by_id and mention.text not in text[body:]:
+                continue
+            out.append(mention)
         return out
 
-    def _link(self, text: str, label: str, start: int, end: int, source: str) -> Mention | None:
-        """A mention of ``text`` linked to its gazetteer entry, or to an ``nf:`` id of its own;
-        ``None`` for an unknown ALL-CAPS span (see below)."""
-        entry = self.by_form.get(text)
+    def _link(self, text: str, label: EntityLabel, start: int, end: int, forms: FormMatcher) -> Mention | None:
+        """A model mention of ``text`` linked to its gazetteer entry, or to an ``nf:`` id of its
+        own; ``None`` for an unknown ALL-CAPS span (see below)."""
+        entry = forms.by_form.get(text)
         if entry is None and label == "PERSON":
             entry = self.linker.person(text)  # "Yoon Suk-yeol" = "Yoon Suk Yeol"
         # A curated person or organisation named in full is that entity, whatever type the model
@@ -287,23 +402,17 @@ class Tagger:
         if entry is not None and (
             entry.label in _COMPATIBLE.get(label, frozenset()) or (entry.kind in _CURATED and " " in text)
         ):
-            return Mention(text, entry.label, start, end, entry.entity_id, entry.name, source)
+            return Mention(text, entry.label, start, end, entry.entity_id, entry.name, "model")
         if _shouting(text):
             # Unknown ALL-CAPS spans are headline echoes ("ALLIES MOSCOW", "HYPERSONIC") far more
             # often than names: the model saw few capitals in training. Dropped, so the
             # gazetteer can match the known names inside.
             return None
-        return Mention(text, label, start, end, name_id(_ID_KIND.get(label, "misc"), text), text, source)
+        return Mention(text, label, start, end, name_id(_ID_KIND.get(label, "misc"), text), text, "model")
 
-    def _fill_from_gazetteer(self, doc: Doc, found: list[Mention]) -> list[Mention]:
-        from spacy.tokens import Span
-        from spacy.util import filter_spans
-
-        matches = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
+    def _fill_from_gazetteer(self, text: str, found: list[Mention], forms: FormMatcher) -> list[Mention]:
         out = MentionSet(found)
-        for span in filter_spans(matches):
-            entry = self.entries[int(self.nlp.vocab.strings[span.label])]
-            start, end = span.start_char, span.end_char
+        for start, end, entry in forms.find(text):
             overlapping = out.overlapping(start, end)
             # Widening is not overriding: the model saw part of a name the gazetteer knows whole,
             # and the whole name decides the type ("North Korea" around "Korea"; "Munich Security
@@ -316,8 +425,8 @@ class Tagger:
                 continue  # the model's span stands: the gazetteer never overrides it
             for m in overlapping:
                 out.remove(m)
-            out.add(Mention(span.text, entry.label, start, end, entry.entity_id, entry.name, self.source))
-        return list(out)
+            out.add(Mention(text[start:end], entry.label, start, end, entry.entity_id, entry.name, "gazetteer"))
+        return list(out.items)
 
 
 def _shouting(text: str) -> bool:
@@ -359,5 +468,8 @@ def get_tagger(options: TagOptions | None = None) -> Tagger:
     if tagger is None:
         files = list(opts.files) or [str(p) for p in default_files()]
         files += list(opts.extra_files)  # a missing user file is an error, not a silent no-op
-        tagger = _TAGGERS[opts] = Tagger(load_entries(files), opts, load_model(opts.model))
+        check_model(opts)
+        loaded = {language: load_model(name) for language, name in opts.model_names().items()}
+        models = {language: nlp for language, nlp in loaded.items() if nlp is not None}
+        tagger = _TAGGERS[opts] = Tagger(load_entries(files), opts, models.pop(opts.model_language, None), models)
     return tagger

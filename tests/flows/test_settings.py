@@ -85,3 +85,12 @@ def test_the_cli_reports_a_bad_setting_before_starting(tmp_path: Path, env: dict
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not any(tmp_path.iterdir())  # nothing was started, nothing written
+
+
+def test_a_model_per_language_comes_from_its_own_variable(tmp_path: Path) -> None:
+    (tmp_path / "config.cfg").write_text("[nlp]\n", encoding="utf-8")
+    settings = load_settings({"NEWSFLOW_NER_MODEL_DE": str(tmp_path), "NEWSFLOW_NER_MODEL_FR": " "})
+    assert settings.ner_models == (("de", str(tmp_path)),)
+    assert pipeline_options(settings).tag.models == (("de", str(tmp_path)),)
+    with pytest.raises(SettingsError, match=r"^NEWSFLOW_NER_MODEL_RU='ru_nope': neither"):
+        load_settings({"NEWSFLOW_NER_MODEL_RU": "ru_nope"})

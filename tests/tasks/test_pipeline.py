@@ -133,15 +133,17 @@ def test_mentions_have_offsets_into_article_text(batch_dir: Path, index: int) ->
     assert item.article is not None
     assert item.mentions
     for m in item.mentions:
-        assert item.article.text[m.start : m.end] == m.text
+        field = item.article.title if m.field == "title" else item.article.text
+        assert field is not None and field[m.start : m.end] == m.text
 
 
 def test_mentions_found_in_each_article(batch_dir: Path) -> None:
     html_item, txt_item = process_batch(_refs(batch_dir), PipelineOptions(), NOW).items[:2]
     assert {"South Korea", "Japan", "Seoul", "Tokyo", "United States", "Busan"} <= {m.text for m in html_item.mentions}
     assert {"North Korea", "South Korean", "U.S.", "Joint Chiefs of Staff"} <= {m.text for m in txt_item.mentions}
-    # The caps headline became the title, so it is not tagged as body text.
-    assert "PYONGYANG" not in {m.text for m in txt_item.mentions}
+    # The caps headline became the title, so it is tagged as the title, not as body text.
+    assert "PYONGYANG" not in {m.text for m in txt_item.mentions if m.field == "text"}
+    assert "PYONGYANG" in {m.text for m in txt_item.mentions if m.field == "title"}
 
 
 def test_unexpected_exception_is_an_internal_error_at_its_stage(
@@ -172,16 +174,17 @@ def test_a_batch_is_tagged_as_each_article_alone_and_a_tagging_failure_stays_wit
     tagger = get_tagger(PipelineOptions().tag)
     for item in together[:2]:
         assert item.article is not None
-        assert item.mentions == tagger.tag(item.article.text)  # the batch changes nothing
+        article = item.article
+        assert item.mentions == tagger.tag(article.text, article.title, article.language)  # the batch changes nothing
 
     real_tag = Tagger.tag
 
-    def choke_on_the_missile_story(self: Tagger, text: str) -> object:
+    def choke_on_the_missile_story(self: Tagger, text: str, title: str | None, language: str | None) -> object:
         if "cruise missiles" in text:
             raise RuntimeError("tagger exploded")
-        return real_tag(self, text)
+        return real_tag(self, text, title, language)
 
-    def choke(self: Tagger, texts: object) -> object:
+    def choke(self: Tagger, texts: object, titles: object, languages: object) -> object:
         raise RuntimeError("tagger exploded")
 
     monkeypatch.setattr(Tagger, "tag", choke_on_the_missile_story)

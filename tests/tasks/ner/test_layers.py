@@ -40,18 +40,21 @@ def test_spelling_variants_of_known_people_share_one_id() -> None:
     assert a.entity_id == b.entity_id == "nf:person:yoon-suk-yeol"
 
 
-def test_surnames_resolve_to_the_nearest_full_name_earlier_in_the_article() -> None:
+def test_a_surname_links_only_when_one_person_of_that_name_is_in_play() -> None:
     text = (
         "Foreign Minister Cho Tae-yul met Secretary of State Marco Rubio. Rubio and Cho spoke. "
         "Later, Vice Minister Cho Min-ho arrived; Cho said little."
     )
     mentions = [m for m in tag(text) if m.text in ("Rubio", "Cho")]
-    assert [(m.text, m.entity_name, m.source) for m in mentions] == [
-        ("Rubio", "Marco Rubio", "surname"),
-        ("Cho", "Cho Tae-yul", "surname"),
-        ("Cho", "Cho Min-ho", "surname"),  # the nearer Cho: two Chos stay two people
+    # Two Chos in play: neither lone "Cho" is guessed at, by position or otherwise.
+    assert [(m.text, m.label, m.entity_id, m.entity_name, m.source) for m in mentions] == [
+        ("Rubio", "PERSON", "nf:person:marco-rubio", "Marco Rubio", "surname"),
+        ("Cho", "PERSON", None, None, "surname"),
+        ("Cho", "PERSON", None, None, "surname"),
     ]
-    assert "Rubio" not in by_text("Rubio spoke first.")  # no full name earlier: no guess
+    one = [m for m in tag("Foreign Minister Cho Tae-yul spoke. Cho left.") if m.text == "Cho"]
+    assert [m.entity_id for m in one] == ["nf:person:cho-tae-yul"]
+    assert "Rubio" not in by_text("Rubio spoke first.")  # no full name, no model: no guess
 
 
 def test_two_unseen_chos_in_two_articles_get_two_ids() -> None:
@@ -89,7 +92,7 @@ def test_a_surname_before_the_only_full_name_of_the_article_is_that_person() -> 
     found = by_text("Rubio and Cho met on Friday. Secretary of State Marco Rubio said the talks went well.")
     assert [m.entity_id for m in found["Rubio"]] == ["nf:person:marco-rubio"]
     two = by_text("Cho spoke first. Foreign Minister Cho Tae-yul and Ambassador Cho Sung-min attended.")
-    assert "Cho" not in two  # two Chos after it: no guess
+    assert [m.entity_id for m in two["Cho"]] == [None]  # two Chos in play: a person, but unlinked
 
 
 def test_an_acronym_defined_in_parentheses_is_the_name_wherever_the_article_uses_it(tmp_path: Path) -> None:

@@ -60,11 +60,14 @@ def test_longest_match_wins() -> None:
     assert council.entity_id != un.entity_id
 
 
-def test_demonym_is_norp_linked_to_the_country() -> None:
+def test_demonym_is_norp_with_its_own_name_and_its_countrys_code() -> None:
     found = _by_text("A South Korean diplomat met officials in South Korea.")
-    assert found["South Korean"].label == "NORP"
-    assert found["South Korea"].label == "GPE"
-    assert found["South Korean"].entity_id == found["South Korea"].entity_id is not None
+    norp, country = found["South Korean"], found["South Korea"]
+    assert (norp.label, country.label) == ("NORP", "GPE")
+    # One id, one canonical name: "South Korean" is not "South Korea"; the code ties them.
+    assert (norp.entity_id, norp.entity_name) == ("nf:norp:south-korean", "South Korean")
+    assert (country.entity_id, country.entity_name) == ("nf:country:KR", "South Korea")
+    assert norp.country_code == country.country_code == "KR"
 
 
 def test_offsets_point_into_the_text_in_document_order() -> None:
@@ -250,7 +253,7 @@ def test_organisation_names_the_model_mistyped_or_cut_short_are_made_whole(tmp_p
     found = {m.text: m for m in get_tagger(TagOptions(model=str(tmp_path / "ner"))).tag(text)}
     assert {name: m.label for name, m in found.items()} == {
         "Carter Center": "ORG",
-        "Atlanta": "LOC",  # "Center in Atlanta": "in" is where, not part of the name
+        "Atlanta": "GPE",  # "Center in Atlanta": "in" is where, not part of the name (a GeoNames city)
         "Council on Foreign Relations": "ORG",
         "Bank of Freedonia": "ORG",
         "Council": "ORG",  # "The Council on Monday": a date is not part of the name
