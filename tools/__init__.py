@@ -1,0 +1,1 @@
+"""Developer tools: evaluation and training scripts run by hand or from the Makefile, never by the pipeline."""
