@@ -1,6 +1,8 @@
 """Parse published dates into UTC, honouring offsets and named zones, never month-first by accident."""
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
@@ -39,7 +41,8 @@ _ZONES: dict[str, int] = {
     "MDT": -21600,
 }
 _TZINFOS = {name: timezone(timedelta(seconds=secs), name) for name, secs in _ZONES.items()}
-_ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# ISO 8601, extended (2025-02-17T20:44) or basic (20250217, 20250217T204400+0900) form.
+_ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^(?:19|20)\d{6}(?:T\d|$)")
 # 2025/02/03, 2025.2.3: year first, so month before day (Korean and Japanese sites write these).
 _YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}")
 # Two defaults that differ in every field: a component dateutil did not find shows up as a
@@ -47,7 +50,15 @@ _YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}")
 _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 #: How far back a date without a year may be placed (see ``_parse_loose``).
 YEARLESS_MAX_AGE = timedelta(days=183)
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
+#: Real zones run from UTC-12 to UTC+14.
+MAX_UTC_OFFSET = timedelta(hours=14)
+# A full date in a URL path: /2025/02/17/, /2025/2/7/, /2025-02-17-slug, /2023-11/17/, /20200413/,
+# _20231102_. A one-digit day must end its path segment ("/2023/10/3-fragen" is a slug).
+_URL_DATES = (
+    re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{2}|\d(?=/|$))(?:/|$|[-_.])"),
+    re.compile(r"/((?:19|20)\d{2})-(\d{2})/(\d{2})(?:/|$)"),
+    re.compile(r"[/_-]((?:19|20)\d{2})(\d{2})(\d{2})(?:[/_.-]|$)"),
+)
 
 
 def parse_datetime(raw: str | None, *, now: datetime, dayfirst: bool = True) -> datetime | None:
@@ -66,13 +77,19 @@ def parse_datetime(raw: str | None, *, now: datetime, dayfirst: bool = True) -> 
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
         except ValueError:
             parsed = None
-    if parsed is None:
-        parsed = _parse_loose(text, now=now, dayfirst=dayfirst)
+    try:
         if parsed is None:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    parsed = parsed.astimezone(UTC)
+            parsed = _parse_loose(text, now=now, dayfirst=dayfirst)
+            if parsed is None:
+                return None
+        offset = parsed.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            return None  # "+99:00" is no zone on Earth: the string is not a valid date
+        parsed = parsed.replace(tzinfo=UTC) if offset is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError, TypeError):
+        # dateutil and astimezone raise on impossible offsets and out-of-range values; a bad
+        # date string is no date, never a failed article.
+        return None
     if parsed > now or parsed.year < 1990:
         return None
     return parsed
@@ -112,14 +129,97 @@ def _parse_loose(text: str, *, now: datetime, dayfirst: bool) -> datetime | None
 
 
 def date_from_url(url: str | None, *, now: datetime) -> tuple[datetime, str] | None:
-    """The ``/YYYY/MM/DD/`` date in a URL path (day precision, UTC) and the matched text."""
+    """The full date in a URL's path (day precision, UTC midnight) and the matched text."""
     if not url:
         return None
-    match = _URL_DATE.search(url)
-    if not match:
-        return None
-    try:
-        found = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=UTC)
-    except ValueError:
-        return None
-    return (found, match.group(0).strip("/-_")) if found <= now else None
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for pattern in _URL_DATES:
+        match = pattern.search(path)
+        if not match:
+            continue
+        try:
+            found = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=UTC)
+        except ValueError:
+            continue
+        return (found, match.group(0).strip("/-_.")) if found <= now else None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DateCandidate:
+    """A date string a page or feed gives, and where it was found (the ``date_source`` values:
+    ``feed``, ``json-ld``, ``meta``, ``text``; ``modified`` for a last-modified date)."""
+
+    raw: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedDate:
+    """The decision: when the article was published (UTC), the string it was read from, and
+    where that string was found (``none`` when nothing gave a date)."""
+
+    at: datetime | None = None
+    raw: str | None = None
+    source: str = "none"
+
+
+_DAY = timedelta(days=1)
+# A local day D runs from D 00:00 at UTC+14 to D 24:00 at UTC-12, in UTC.
+_EARLIEST_OFFSET = timedelta(hours=14)
+_LATEST_OFFSET = timedelta(hours=12)
+
+
+def decide_published(
+    candidates: Iterable[DateCandidate],
+    *,
+    now: datetime,
+    url: str | None = None,
+    monthfirst: bool = False,
+) -> PublishedDate:
+    """The one rule for the published date, whatever the input.
+
+    Candidates come in order of trust (a feed's date, then the page's structured data, then its
+    text); the first that parses wins. Numeric dates are read day-first unless ``monthfirst``
+    (a page whose locale writes month first, such as en-US). A full date in ``url``
+    (``/2017/7/12/``) overrides a page date more than a day away from it (a related story's
+    date, an update), and stands in when the page gives none. A last-modified date is used only
+    when nothing else is there. Unparseable strings never raise: when nothing parses, the first
+    string from the text is still returned as ``raw`` (``at`` stays None).
+    """
+    first_text: str | None = None
+    chosen: tuple[datetime, DateCandidate] | None = None
+    modified: tuple[datetime, DateCandidate] | None = None
+    for candidate in candidates:
+        parsed = parse_datetime(candidate.raw, now=now, dayfirst=not monthfirst)
+        if parsed is None:
+            if candidate.source == "text" and first_text is None:
+                first_text = candidate.raw
+            continue
+        if candidate.source == "modified":
+            modified = modified or (parsed, candidate)
+            continue
+        chosen = (parsed, candidate)
+        break
+    in_url = date_from_url(url, now=now)
+    if chosen is not None and chosen[1].source == "feed":
+        return PublishedDate(chosen[0], chosen[1].raw, "feed")
+    if in_url is not None:
+        url_day = in_url[0]
+        if (
+            chosen is None
+            or chosen[1].source == "text"  # a date found by searching the page is no match for the URL's
+            or not url_day - _EARLIEST_OFFSET <= chosen[0] < url_day + _DAY + _LATEST_OFFSET
+        ):
+            return PublishedDate(url_day, url_day.date().isoformat(), "url")
+        if chosen[0].date() != url_day.date():
+            # The same moment, on the publisher's local day that the URL names (a story of
+            # 8 November, 17:49 in California, is 9 November in UTC): the exact time, and the
+            # local day as the raw string's leading YYYY-MM-DD.
+            return PublishedDate(chosen[0], url_day.date().isoformat(), "url")
+    if chosen is None:
+        chosen = modified
+    if chosen is None:
+        return PublishedDate(raw=first_text)
+    source = "meta" if chosen[1].source == "modified" else chosen[1].source
+    return PublishedDate(chosen[0], chosen[1].raw, source)
