@@ -14,23 +14,26 @@ from dataclasses import dataclass
 from html import unescape
 
 #: "By", "Von", "Por", ... at the start of a byline, in the languages of the pages we ingest.
+_LABELS = r"""(?:text|words|story|reporting|report|written|posted|post|published|submitted|photos?|
+    words\ and\ photos|text\ und\ fotos?|texto|testo|tekst|texte|veröffentlicht|eingestellt|geschrieben|
+    verfasst|gepostet|erstellt|publié|publicado|pubblicato|scritto|escrito|interview|fotos?|bilder?)"""
 _PREFIX = re.compile(
-    r"""^(?:
-        (?:(?:text|words|story|reporting|report|written|posted|published|submitted|photos?|
-            words\ and\ photos|text\ und\ fotos?|texto|testo|tekst|texte)\s*(?:by|von|:)?\s*)?
-        (?:by|from|von|vom|por|par|di|da|door|av|af|przez|od|autor(?:in|es|a)?|author(?:s)?|
-           auteur(?:s)?|redacci[oó]n|reportage|escrito\ por|scritto\ da|geschrieben\ von|
-           eingestellt\ von|verfasst\ von|publi[eé]\ par|publicado\ por|[eé]crit\ par|
-           posted\ by|written\ by|text\ by|words\ by|story\ by|reported\ by|
-           ein\ (?:beitrag|artikel)\ von|gastbeitrag\ von|kommentar\ von|
-           記者|撰文|文|作者|編集部|기자)
+    rf"""^(?:
+        {_LABELS}\s*:\s*
+        |
+        (?:{_LABELS}\s*)?
+        (?:©|\(c\)|by|from|von|vom|por|par|di|da|door|av|af|przez|od|autor(?:in|es|a)?|author(?:s)?|
+           auteur(?:s)?|redacci[oó]n|reportage|記者|撰文|文|作者|編集部|기자)
         (?=[\s:：|/\-–—]|$)[\s:：|/\-–—]*
     )+""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A name list's separators: ";", "|", "/", "&", "+", "·" and the word "and" in those languages.
 _LIST_SPLIT = re.compile(
-    r"\s*(?:[;|/&+·•、，]|\s(?:and|und|y|e|et|en|og|och|ja|i|és|ve|и|a|oraz|und\ von|and\ by)\s)\s*",
+    r"\s*(?:[;|/&+·•、，]|\s(?:and|und|y|et|en|og|och|ja|és|ve|и|oraz|und\ von|and\ by)\s"
+    # One-letter conjunctions (Italian and Portuguese "e", Catalan and Polish "i", Czech "a")
+    # only in lower case: "John A Smith" has an initial, not a list.
+    r"|\s(?-i:e|i|a)\s)\s*",
     re.IGNORECASE,
 )
 _COMMA = re.compile(r"\s*,\s*")
@@ -60,9 +63,18 @@ _ROLE_WORDS = re.compile(
     head|chief|senior|junior|manager|president|founder|analyst|professor|researcher|fellow|producer|
     photographer|fotograf(?:in)?|photos?|fotos?|intern|chef|leiter(?:in)?|mitarbeiter(?:in)?|
     periodista|redactora?|corresponsal|rédacteur|rédactrice|journaliste|giornalista|inviato|
-    follow|twitter|email|e-mail|contact|kontakt|profile|profil|more|mehr|articles?|artikel|posts?)\b""",
+    follow|twitter|email|e-mail|contact|kontakt|profile|profil|more|mehr|articles?|artikel|posts?|
+    autoren|authors|unsere|our|no\ author|unknown|anonymous|anonym|admin|administrator|redaktion|
+    gesponsert\w*|sponsored|anzeige|advertisement|jobs?|hire|veröffentlicht|published|updated|
+    aktualisiert|stand|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|
+    wednesday|thursday|friday|saturday|sunday|phd|ph\.d|md|msc|mba|rd)\b""",
     re.VERBOSE,
 )
+# Legal forms end a company's name: "Acme GmbH", "Acme S.A." (not "James S.A. Corey").
+_LEGAL_FORM = re.compile(r"(?i)\s(?:ag|inc|ltd|llc|plc|corp|co|s\.\s?a|e\.\s?v|s\.\s?l|s\.\s?p\.\s?a)\.?$")
+# An acronym alone ("AFP", "CNN", "NDR"): an agency or a broadcaster.
+_ACRONYM = re.compile(r"^[A-Z]{2,5}$")
+_DOMAIN = re.compile(r"(?i)\b[\w-]+\.(?:com|org|net|de|at|ch|it|fr|es|co|uk|info|news|media|online|tv|eu|io)\b")
 #: Words that make a byline an organisation, not a person (newsrooms, agencies, legal forms).
 _ORG_WORDS = re.compile(
     r"""(?i)(?:^|\b)(?:
@@ -73,7 +85,7 @@ _ORG_WORDS = re.compile(
         associated\ press|reuters|afp|dpa|apa|epa|efe|ansa|kna|epd|sid|ap|upi|xinhua|yonhap|kyodo|jiji|
         tass|ria|anadolu|bernama|pti|ians|aap|ccp|
         press|presse|prensa|stampa|media|medien|médias|
-        gmbh|ag|inc|ltd|llc|plc|corp|co|s\.?a|e\.?v|verlag|publishing|publications|group|gruppe|
+        gmbh|verlag|publishing|publications|group|gruppe|
         zeitung|magazin|magazine|journal|times|post|tribune|herald|gazette|daily|weekly|today|online|
         tv|radio|television|fernsehen|rundfunk|channel|network|broadcasting|
         university|universität|universidad|université|institut[e]?|ministerium|ministry|department|
@@ -117,7 +129,16 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = ()) -> Pars
             key = fold(name)
             if not key:
                 continue
-            if key in sites or key.replace(" ", "") in site_words or _ORG_WORDS.search(name):
+            is_site = key in sites or key.replace(" ", "") in site_words
+            # The site's own name is an organisation, unless it is a person's full name (a
+            # personal site is named after its author).
+            if (
+                _ORG_WORDS.search(name)
+                or _DOMAIN.search(name)
+                or _LEGAL_FORM.search(name)
+                or _ACRONYM.match(name)
+                or (is_site and (len(key.split()) < 2 or not _plausible_person(name)))
+            ):
                 orgs.setdefault(key, name)
             elif _plausible_person(name):
                 persons.setdefault(key, name)
@@ -159,12 +180,20 @@ def _is_word_name(word: str) -> bool:
     return word[:1].isupper() and not _ROLE_WORDS.fullmatch(word)
 
 
+_HONORIFIC = re.compile(r"(?i)^(?:(?:dr|prof|mag|dipl|ing|mr|mrs|ms|sir|dame)\.?(?:-\w+\.?)?\s+)+")
+
+
 def _clean_name(piece: str) -> str | None:
     name = _PARENS.sub("", piece)
+    name = _HONORIFIC.sub("", name)
     name = _PREFIX.sub("", name)
     name = _TRAILING_DATE.sub("", name)
     name = _AFTER_NAME.sub("", name)
-    name = name.strip(" .,;:-–—|'\"“”‘’«»")
+    name = name.strip(" .,;:-–—|'\"“”‘’«»()[]")
+    words = name.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        name = " ".join(words[:half])  # "Jane Roe Jane Roe": a name printed twice (a link and its label)
     if not name or len(name) > _MAX_NAME_CHARS:
         return None
     # Role words after the name ("Ben Silverman Games Editor"): keep the words before them.

@@ -223,3 +223,70 @@ def decide_published(
         return PublishedDate(raw=first_text)
     source = "meta" if chosen[1].source == "modified" else chosen[1].source
     return PublishedDate(chosen[0], chosen[1].raw, source)
+
+
+# ---------------------------------------------------------------------------------------------
+# A date line in the page's text, for pages that declare no date
+
+_MONTH_NAMES: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen",
+        "february februar février fevrier febrero febbraio fevereiro februari feb febr févr fév",
+        "march märz maerz mars marzo março maart mar mär mrz",
+        "april avril abril aprile apr avr abr",
+        "may mai mayo maggio maio mei",
+        "june juni juin junio giugno junho jun juin",
+        "july juli juillet julio luglio julho jul juil lug",
+        "august août aout agosto augustus aug ago",
+        "september septembre septiembre settembre setembro sep sept set",
+        "october oktober octobre octubre ottobre outubro oct okt ott out",
+        "november novembre noviembre novembro nov",
+        "december dezember décembre decembre diciembre dicembre dezembro dec dez déc dic",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTH_NAMES[_name] = _number
+_MONTH_RE = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+_TEXT_DATES = (
+    # 2025-02-17, 2025/02/17, 2025.02.17, 2025年2月17日
+    (re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-/.]|年)\s?(\d{1,2})(?:[-/.]|月)\s?(\d{1,2})(?!\d)"), "ymd"),
+    # 17.02.2025, 17/02/2025, 17-02-2025
+    (re.compile(r"(?<![\d.])(\d{1,2})[./-]\s?(\d{1,2})[./-]\s?((?:19|20)\d{2})(?!\d)"), "dmy"),
+    # 17. Februar 2025, 17 février 2025, 17 de febrero de 2025
+    (
+        re.compile(rf"(?i)(?<!\d)(\d{{1,2}})\.?\s+(?:de\s+)?({_MONTH_RE})\.?,?\s+(?:de\s+)?((?:19|20)\d{{2}})(?!\d)"),
+        "d_m_y",
+    ),
+    # February 17, 2025; Feb. 17 2025
+    (re.compile(rf"(?i)\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{{2}})(?!\d)"), "m_d_y"),
+)
+
+
+def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str | None:
+    """The first full date written in ``text`` (a date line under a headline: ``17.02.2025``,
+    ``17. Februar 2025``, ``February 17, 2025``, ``2025年2月17日``), as ``YYYY-MM-DD``; None when
+    there is none that is a real, past date."""
+    best: tuple[int, str] | None = None
+    for pattern, order in _TEXT_DATES:
+        for match in pattern.finditer(text):
+            if best is not None and match.start() >= best[0]:
+                break
+            a, b, c = match.groups()
+            if order == "ymd":
+                year, month, day = int(a), int(b), int(c)
+            elif order == "dmy":
+                day, month, year = (int(b), int(a), int(c)) if monthfirst else (int(a), int(b), int(c))
+            elif order == "d_m_y":
+                day, month, year = int(a), _MONTH_NAMES[b.lower().rstrip(".")], int(c)
+            else:
+                month, day, year = _MONTH_NAMES[a.lower().rstrip(".")], int(b), int(c)
+            try:
+                found = datetime(year, month, day, tzinfo=UTC)
+            except ValueError:
+                continue
+            if found <= now and found.year >= 1990:
+                best = (match.start(), found.date().isoformat())
+                break
+    return best[1] if best else None

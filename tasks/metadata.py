@@ -124,11 +124,12 @@ _BYLINE_TAGS = frozenset(
     {"a", "address", "div", "p", "span", "strong", "li", "h3", "h4", "h5", "h6", "b", "em", "small", "section", "dd"}
 )
 _BYLINE_MARKER = re.compile(
-    r"(?:^|[\s_-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe)"
-    r"s?(?:[\s_-]|name|$)",
+    r"(?:^|[\s_/-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe|vcard)"
+    r"(?:s|en|es|in)?(?:[\s_/-]|name|$)",
     re.IGNORECASE,
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
+_BYLINE_DEPTH = 3
 _BYLINE_DISCARD = re.compile(r"(?i)comment|sidebar|related|widget|footer|share|social|avatar|bio|about|more-|recommend")
 
 
@@ -159,6 +160,7 @@ class _Found:
     meta_titles: list[str] = field(default_factory=list)
     jsonld_title: str | None = None
     jsonld_authors: list[str] = field(default_factory=list)
+    jsonld_orgs: list[str] = field(default_factory=list)
     meta_authors: list[str] = field(default_factory=list)
     sitenames: list[str] = field(default_factory=list)
     language: str | None = None
@@ -188,11 +190,12 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
     sitenames = _site_names(found, page_url)
     title = _choose_title(elements["title"], [*elements["h1"], *elements["h2"]], found, sitenames)
     parsed = parse_authors(found.jsonld_authors or found.meta_authors, sitenames=sitenames)
+    organisations = tuple(dict.fromkeys((*found.jsonld_orgs, *parsed.organisations)))
     return PageMetadata(
         url=found.url,
         title=title,
         authors=parsed.persons,
-        organisations=parsed.organisations,
+        organisations=organisations,
         sitename=found.sitenames[0] if found.sitenames else None,
         sitenames=sitenames,
         language=found.language,
@@ -215,9 +218,11 @@ def page_bylines(
         marker = (
             f"{attrib.get('class', '')} {attrib.get('id', '')} {attrib.get('rel', '')} {attrib.get('itemprop', '')}"
         )
+        if element.tag == "a":
+            marker += " " + attrib.get("href", "")  # a link to /author/jane-roe/
         if not _BYLINE_MARKER.search(marker) or _in_discarded_block(element):
             continue
-        text = " ".join(element.text_content().split())
+        text = " ".join(" ".join(element.itertext()).split())
         if not 2 < len(text) <= 120:
             continue
         parsed = parse_authors([text], sitenames=sitenames)
@@ -230,7 +235,11 @@ def page_bylines(
 
 
 def _in_discarded_block(element: lxml.html.HtmlElement) -> bool:
-    for node in (element, *element.iterancestors()):
+    # The element and its nearest ancestors: a page's wrappers (and <body>) carry classes
+    # such as "comments-open" or "social" that say nothing about a byline.
+    for depth, node in enumerate((element, *element.iterancestors())):
+        if depth > _BYLINE_DEPTH or node.tag in ("body", "html"):
+            break
         if node.tag in ("time", "figure", "footer", "aside"):
             return True
         marker = f"{node.get('class') or ''} {node.get('id') or ''}"
@@ -295,7 +304,7 @@ def _read_jsonld(payload: str, found: _Found) -> None:
     except ValueError:
         return
     nodes = list(_walk(data))
-    people = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and "person" in _types(n)}
+    people = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and _types(n) & {"person", *_ORG_TYPES}}
     for node in nodes:
         kinds = _types(node)
         if kinds & _SITE_TYPES and isinstance(node.get("name"), str) and node["name"].strip():
@@ -317,10 +326,10 @@ def _read_jsonld(payload: str, found: _Found) -> None:
         publisher = node.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             found.sitenames.append(publisher["name"].strip())
-        if not is_page and not found.jsonld_authors:
-            found.jsonld_authors = _jsonld_authors(node.get("author"), people) + _jsonld_authors(
-                node.get("creator"), people
-            )
+        if not is_page and not found.jsonld_authors and not found.jsonld_orgs:
+            for value in (node.get("author"), node.get("creator")):
+                for name, is_org in _jsonld_authors(value, people):
+                    (found.jsonld_orgs if is_org else found.jsonld_authors).append(name)
         language = node.get("inLanguage")
         if isinstance(language, str):
             _set_language(found, language)
@@ -344,37 +353,60 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {k.lower() for k in items if isinstance(k, str)}
 
 
-def _jsonld_authors(value: Any, people: dict[str, dict[str, Any]]) -> list[str]:
-    """Names in a JSON-LD ``author``: a string, a Person or Organization, a list of them, an
-    ``@id`` reference to a Person elsewhere in the graph, a JSON string of any of these."""
+_ORG_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "website", "brand"})
+
+
+def _jsonld_authors(value: Any, people: dict[str, dict[str, Any]]) -> list[tuple[str, bool]]:
+    """(name, is an organisation) for each author in a JSON-LD ``author``: a string, a Person
+    or Organization, a list of them, an ``@id`` reference to a node elsewhere in the graph, a
+    JSON string of any of these."""
     if isinstance(value, str):
         text = value.strip()
         if text.startswith(("{", "[")):
             try:
                 return _jsonld_authors(json.loads(text), people)
             except ValueError:
-                return [text]
-        return [text] if text and not text.startswith(("http://", "https://")) else []
+                return [(text, False)]
+        return [(text, False)] if text and not text.startswith(("http://", "https://")) else []
     if isinstance(value, list):
-        return [name for item in value for name in _jsonld_authors(item, people)]
+        return [found for item in value for found in _jsonld_authors(item, people)]
     if not isinstance(value, dict):
         return []
     if set(value) <= {"@id", "@type"} and value.get("@id") in people:
         value = people[value["@id"]]
+    is_org = bool(_types(value) & _ORG_TYPES)
     name = value.get("name")
     if isinstance(name, list):
-        return [n.strip() for n in name if isinstance(n, str) and n.strip()]
+        return [(n.strip(), is_org) for n in name if isinstance(n, str) and n.strip()]
     if isinstance(name, dict):
         return _jsonld_authors(name, people)
     if isinstance(name, str) and name.strip():
-        return [name.strip()]
+        return [(name.strip(), is_org)]
     parts = [value.get(k) for k in ("givenName", "additionalName", "familyName")]
     joined = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
-    return [joined] if joined else []
+    return [(joined, False)] if joined else []
 
 
 # ---------------------------------------------------------------------------------------------
 # Choosing
+
+
+_BLOG_PLATFORMS = (
+    ".wordpress.com",
+    ".blogspot.com",
+    ".blogspot.de",
+    ".medium.com",
+    ".substack.com",
+    ".tumblr.com",
+    ".wixsite.com",
+    ".weebly.com",
+    ".hypotheses.org",
+    ".over-blog.com",
+    ".livejournal.com",
+    ".typepad.com",
+    ".ghost.io",
+    ".github.io",
+)
 
 
 def _site_names(found: _Found, url: str | None) -> tuple[str, ...]:
@@ -389,7 +421,8 @@ def _site_names(found: _Found, url: str | None) -> tuple[str, ...]:
         host = re.sub(r"^(?:www\d?|m|amp|mobile|edition|news)\.", "", host.lower())
         names.append(host)
         label = host.split(".")[0]
-        if len(label) >= 3:
+        # On a blogging platform the subdomain is the blogger's name, not a publication's.
+        if len(label) >= 3 and not any(host.endswith(platform) for platform in _BLOG_PLATFORMS):
             names.append(label)
     return tuple(names)
 
