@@ -49,7 +49,7 @@ _MONTHS = (
     r"juillet|août|septembre|octobre|novembre|décembre"
 )
 _TRAILING_DATE = re.compile(
-    rf"\s*(?:\b(?:updated|aktualisiert|actualizado|mis à jour|published|veröffentlicht|am|on|le|el)\b\s*)?"
+    rf"\s*(?:\b(?:updated|aktualisiert|actualizado|mis à jour|published|veröffentlicht|am|um|on|at|le|el|à|alle)\b\s*)?"
     rf"(?:\b(?:{_MONTHS})\b\.?\s*\d|\d{{1,4}}[./-]\d|\d{{1,2}}:\d\d|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b|\d{{3,}}).*$",
     re.IGNORECASE,
 )
@@ -73,7 +73,7 @@ _ROLE_WORDS = re.compile(
 # Legal forms end a company's name: "Acme GmbH", "Acme S.A." (not "James S.A. Corey").
 _LEGAL_FORM = re.compile(r"(?i)\s(?:ag|inc|ltd|llc|plc|corp|co|s\.\s?a|e\.\s?v|s\.\s?l|s\.\s?p\.\s?a)\.?$")
 # An acronym alone ("AFP", "CNN", "NDR"): an agency or a broadcaster.
-_ACRONYM = re.compile(r"^[A-Z]{2,5}$")
+_ACRONYM = re.compile(r"^[A-Z]{3,5}$")
 _DOMAIN = re.compile(r"(?i)\b[\w-]+\.(?:com|org|net|de|at|ch|it|fr|es|co|uk|info|news|media|online|tv|eu|io)\b")
 #: Words that make a byline an organisation, not a person (newsrooms, agencies, legal forms).
 _ORG_WORDS = re.compile(
@@ -114,11 +114,12 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", folded).split())
 
 
-def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = ()) -> ParsedAuthors:
+def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), personal_site: bool = False) -> ParsedAuthors:
     """Person names and organisations in ``raws`` (each a byline or one name), deduplicated.
 
     ``sitenames`` are the page's own names (``og:site_name``, publisher, host): a byline that is
-    one of them is the site, not a person.
+    one of them is the site, not a person, unless the site is a person's (``personal_site``: a
+    blog on a blogging platform, named after its author).
     """
     sites = {key for key in (fold(s) for s in sitenames) if key}
     site_words = {key.replace(" ", "") for key in sites}
@@ -129,7 +130,7 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = ()) -> Pars
             key = fold(name)
             if not key:
                 continue
-            is_site = key in sites or key.replace(" ", "") in site_words
+            is_site = not personal_site and (key in sites or key.replace(" ", "") in site_words)
             # The site's own name is an organisation, unless it is a person's full name (a
             # personal site is named after its author).
             if (
@@ -153,7 +154,9 @@ def _prepare(raw: str) -> str:
     text = _EMAIL.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _HANDLE.sub(" ", text)
-    return " ".join(text.split())
+    # A date or time after the names ("von lupa am 26/10/13, 03:48 pm") goes before the list is
+    # split: its slashes and commas are no separators between names.
+    return _TRAILING_DATE.sub("", " ".join(text.split()))
 
 
 def _split(text: str) -> list[str]:
@@ -218,4 +221,7 @@ def _plausible_person(name: str) -> bool:
     # Latin, Greek or Cyrillic names start their words with capitals (particles excepted); a
     # lower-case phrase is a sentence fragment, not a name. Other scripts have no case.
     cased = [w for w in words if w[:1].isalpha() and w[:1].lower() != w[:1].upper()]
-    return all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in cased) or len(words) == 1
+    lower = [w for w in cased if not w[:1].isupper() and w.lower() not in _NAME_PARTICLES]
+    # Names typed by their owners may lack a capital ("Mobasir hassan"); a phrase has several
+    # lower-case words, or starts with one.
+    return len(words) == 1 or not lower or (len(lower) == 1 and cased[:1] != lower[:1])

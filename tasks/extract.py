@@ -98,7 +98,7 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         # Only now, on the pruned tree: the byline search walks the page's elements. An
         # organisation credited in the page's metadata does not stop it: the page's own
         # byline often names the person.
-        authors, organisations = page_bylines(tree, sitenames=meta.sitenames)
+        authors, organisations = page_bylines(tree, sitenames=meta.sitenames, personal_site=meta.personal_site)
         sitename = sitename or (organisations[0] if organisations else None)
     published = decide_published(candidates, now=now, url=url, monthfirst=_month_first(meta))
     return Extracted(
@@ -196,7 +196,6 @@ PRESTRIP_TAGS = (
     "svg",
     "nav",
     "aside",
-    "footer",
     "figure",
     "picture",
     "map",
@@ -225,6 +224,11 @@ def prestrip(tree: lxml.html.HtmlElement) -> None:
     for script in list(tree.iter("script")):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             script.drop_tree()  # keeps the tail text, unlike remove()
+    # A footer inside the article holds its byline and dates (WordPress "entry-meta"): it is
+    # left to trafilatura, which discards it from the body all the same; page footers go.
+    for footer in list(tree.iter("footer")):
+        if not any(a.tag == "article" for a in footer.iterancestors()):
+            footer.drop_tree()
     head = tree.find("head")
     if head is not None:
         for child in list(head):

@@ -124,13 +124,13 @@ _BYLINE_TAGS = frozenset(
     {"a", "address", "div", "p", "span", "strong", "li", "h3", "h4", "h5", "h6", "b", "em", "small", "section", "dd"}
 )
 _BYLINE_MARKER = re.compile(
-    r"(?:^|[\s_/-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe|vcard)"
+    r"(?:^|[\s_/-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe|vcard|username)"
     r"(?:s|en|es|in)?(?:[\s_/-]|name|$)",
     re.IGNORECASE,
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
 _BYLINE_DEPTH = 3
-_BYLINE_DISCARD = re.compile(r"(?i)comment|sidebar|related|widget|footer|share|social|avatar|bio|about|more-|recommend")
+_BYLINE_DISCARD = re.compile(r"(?i)comment|sidebar|related|widget|share|social|more-|recommend|teaser")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,8 @@ class PageMetadata:
     sitename: str | None = None
     #: Every name the site goes by (declared names, its host): never a person, never a title.
     sitenames: tuple[str, ...] = ()
+    #: A blog on a blogging platform: its name is its author's, not a publication's.
+    personal_site: bool = False
     #: ISO 639-1 code the page declares (``<html lang>``, ``og:locale``, ...), and its region.
     language: str | None = None
     region: str | None = None
@@ -189,7 +191,8 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
     page_url = url or found.url
     sitenames = _site_names(found, page_url)
     title = _choose_title(elements["title"], [*elements["h1"], *elements["h2"]], found, sitenames)
-    parsed = parse_authors(found.jsonld_authors or found.meta_authors, sitenames=sitenames)
+    personal = _on_blog_platform(page_url)
+    parsed = parse_authors(found.jsonld_authors or found.meta_authors, sitenames=sitenames, personal_site=personal)
     organisations = tuple(dict.fromkeys((*found.jsonld_orgs, *parsed.organisations)))
     return PageMetadata(
         url=found.url,
@@ -198,6 +201,7 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         organisations=organisations,
         sitename=found.sitenames[0] if found.sitenames else None,
         sitenames=sitenames,
+        personal_site=personal,
         language=found.language,
         region=found.region,
         dates=_date_candidates(elements["time"], found),
@@ -205,7 +209,7 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
 
 
 def page_bylines(
-    tree: lxml.html.HtmlElement, *, sitenames: tuple[str, ...] = ()
+    tree: lxml.html.HtmlElement, *, sitenames: tuple[str, ...] = (), personal_site: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(persons, organisations) named by the byline elements of the page (``class="author"``,
     ``rel="author"``, ``itemprop="author"``, ...), outside comments, sidebars and share boxes.
@@ -225,7 +229,7 @@ def page_bylines(
         text = " ".join(" ".join(element.itertext()).split())
         if not 2 < len(text) <= 120:
             continue
-        parsed = parse_authors([text], sitenames=sitenames)
+        parsed = parse_authors([text], sitenames=sitenames, personal_site=personal_site)
         if parsed.persons or parsed.organisations:
             return parsed.persons, parsed.organisations
         seen += 1
@@ -240,7 +244,7 @@ def _in_discarded_block(element: lxml.html.HtmlElement) -> bool:
     for depth, node in enumerate((element, *element.iterancestors())):
         if depth > _BYLINE_DEPTH or node.tag in ("body", "html"):
             break
-        if node.tag in ("time", "figure", "footer", "aside"):
+        if node.tag in ("time", "figure", "aside"):
             return True
         marker = f"{node.get('class') or ''} {node.get('id') or ''}"
         if marker.strip() and _BYLINE_DISCARD.search(marker):
@@ -409,16 +413,25 @@ _BLOG_PLATFORMS = (
 )
 
 
+def _host(url: str | None) -> str | None:
+    try:
+        host = urlsplit(url).hostname if url and "//" in url else None
+    except ValueError:  # "http://[gazette.example/world": no host to name the site by
+        return None
+    return re.sub(r"^(?:www\d?|m|amp|mobile|edition|news)\.", "", host.lower()) if host else None
+
+
+def _on_blog_platform(url: str | None) -> bool:
+    host = _host(url)
+    return bool(host) and any(f".{host}".endswith(platform) for platform in _BLOG_PLATFORMS)
+
+
 def _site_names(found: _Found, url: str | None) -> tuple[str, ...]:
     """The site's names: declared ones, and its host (``www.autoblog.com`` -> ``autoblog.com``,
     ``autoblog``)."""
     names = list(dict.fromkeys(s for s in found.sitenames if s))
-    try:
-        host = urlsplit(url).hostname if url and "//" in url else None
-    except ValueError:  # "http://[gazette.example/world": no host to name the site by
-        host = None
+    host = _host(url)
     if host:
-        host = re.sub(r"^(?:www\d?|m|amp|mobile|edition|news)\.", "", host.lower())
         names.append(host)
         label = host.split(".")[0]
         # On a blogging platform the subdomain is the blogger's name, not a publication's.
