@@ -175,11 +175,12 @@ def _body(tree: lxml.html.HtmlElement, url: str | None, opts: ExtractOptions, *,
 
 
 def _fallback(html: str, url: str | None, opts: ExtractOptions, first: str) -> str:
-    """trafilatura's full cascade on a fresh parse of the untouched page, kept when it finds
-    more than the first pass. The prestrip can cost a broken page its article (an unclosed
-    ``<nav>`` or ``<noscript>`` that swallows the rest of the page), and the fast path stops
-    short on some layouts (only the lead, a section menu instead of the story)."""
-    second = _body(parse_html(html), url, opts, fast=False)
+    """trafilatura again, on a fresh parse of the untouched page, kept when it finds more than
+    the first pass: the prestrip can cost a broken page its article (an unclosed ``<nav>``,
+    ``<button>`` or ``<noscript>`` that swallows the rest of the page). Measured on the dev set
+    (docs/extraction.md): its full cascade (readability/jusText) here scored the same as its
+    fast path at three times the cost, and so did triggering on "looks like navigation"."""
+    second = _body(parse_html(html), url, opts, fast=True)
     return second if len(second) > len(first) else first
 
 
@@ -215,6 +216,11 @@ PRESTRIP_TAGS = (
     "embed",
     "object",
     "menu",
+    # Empty elements trafilatura strips (MANUALLY_STRIPPED): gone up front, the same text.
+    "img",
+    "source",
+    "wbr",
+    "meta",
 )
 
 
