@@ -63,7 +63,7 @@ _ROLE_WORDS = re.compile(
     head|chief|senior|junior|manager|president|founder|analyst|professor|researcher|fellow|producer|
     photographer|fotograf(?:in)?|photos?|fotos?|intern|chef|leiter(?:in)?|mitarbeiter(?:in)?|
     periodista|redactora?|corresponsal|rédacteur|rédactrice|journaliste|giornalista|inviato|
-    follow|twitter|email|e-mail|contact|kontakt|profile|profil|more|mehr|articles?|artikel|posts?|
+    follow|twitter|email|e-mail|contact|kontakt|profile|profil|more|mehr|articles?|artikel|posts?|share|teilen|
     autoren|authors|unsere|our|no\ author|unknown|anonymous|anonym|admin|administrator|redaktion|
     gesponsert\w*|sponsored|anzeige|advertisement|jobs?|hire|veröffentlicht|published|updated|
     aktualisiert|stand|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|
@@ -203,7 +203,9 @@ def _clean_name(piece: str) -> str | None:
     words = name.split()
     for i, word in enumerate(words):
         if i >= 1 and _ROLE_WORDS.fullmatch(word.strip(".,")):
-            words = words[:i]
+            # A word before the role is the role's too ("Games Editor", "Senior Writer") when a
+            # full name is left without it.
+            words = words[: i - 1] if i >= 3 else words[:i]
             while words and not words[-1][:1].isupper():
                 words.pop()
             break

@@ -25,15 +25,10 @@ _WORDLIKE = re.compile(r"\S*\w\S*")
 
 
 def count_words(text: str) -> int:
-    """Words in ``text`` by the rule above: one per spaced token, one per no-space-script letter."""
+    """Words in ``text`` by the rule above: one per spaced token that holds a letter or digit
+    (a lone dash or bullet is none), one per letter of the scripts written without spaces."""
     if not _NO_SPACE.search(text):
-        return len(text.split())
+        return len(_WORDLIKE.findall(text))
     letters = sum(1 for c in "".join(_NO_SPACE_RUN.findall(text)) if unicodedata.category(c)[0] in "LN")
     return letters + len(_WORDLIKE.findall(_NO_SPACE_RUN.sub(" ", text)))
 
-
-def has_no_space_script(text: str, share: float = 0.3) -> bool:
-    """Whether at least ``share`` of the non-space characters of ``text`` are of a script
-    written without spaces (so a threshold in words must count its letters)."""
-    chars = len(text) - text.count(" ") - text.count("\n")
-    return chars > 0 and len(_NO_SPACE.findall(text)) >= share * chars
