@@ -83,10 +83,14 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
     candidates = [DateCandidate(doc.published_at, "feed")] if doc.published_at else []
     candidates += meta.dates
     prestrip(tree)
-    if not any(c.source != "modified" for c in candidates):
-        found = _search_date(tree, url, now) or _date_line(tree, meta.title, now, _month_first(meta))
+    monthfirst = _month_first(meta)
+    declared = [c for c in candidates if c.source != "modified"]
+    if decide_published(declared, now=now, monthfirst=monthfirst).at is None:
+        # Nothing declared that parses ("+99:00", no date at all): search the page's text.
+        found = _search_date(tree, url, now) or _date_line(tree, meta.title, now, monthfirst)
         if found:
             candidates.append(DateCandidate(found, "text"))
+    published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst)
     text = _body(tree, url, opts, fast=opts.fast)
     if count_words(text) < opts.fallback_below_words:
         text = _fallback(doc.html or "", url, opts, text)
@@ -100,7 +104,6 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         # byline often names the person.
         authors, organisations = page_bylines(tree, sitenames=meta.sitenames, personal_site=meta.personal_site)
         sitename = sitename or (organisations[0] if organisations else None)
-    published = decide_published(candidates, now=now, url=url, monthfirst=_month_first(meta))
     return Extracted(
         text=text,
         title=doc.title or meta.title,
