@@ -31,4 +31,3 @@ def count_words(text: str) -> int:
         return len(_WORDLIKE.findall(text))
     letters = sum(1 for c in "".join(_NO_SPACE_RUN.findall(text)) if unicodedata.category(c)[0] in "LN")
     return letters + len(_WORDLIKE.findall(_NO_SPACE_RUN.sub(" ", text)))
-
