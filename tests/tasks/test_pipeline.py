@@ -246,9 +246,10 @@ def test_impossible_offset_is_no_date_not_an_internal_error(tmp_path: Path) -> N
 
 
 def test_min_words_is_checked_once_after_cleanup(tmp_path: Path) -> None:
-    # 31 words of body, 7 of them a comment-form line that cleanup removes: 24 < 25 is empty, at
-    # the clean stage (the length check runs once, on what cleanup leaves).
-    body = " ".join(["word"] * 23) + " end."
+    # min_words + 6 words of body, 7 of them a comment-form line that cleanup removes: one word
+    # short, at the clean stage (the length check runs once, on what cleanup leaves).
+    short = PipelineOptions().extract.min_words - 1
+    body = " ".join(["word"] * (short - 1)) + " end."
     html = GOOD_HTML.replace(
         "".join(f"<p>{p}</p>" for p in HTML_PARAS), f"<p>{body}</p><p>Your email address will not be published</p>"
     )
@@ -256,4 +257,4 @@ def test_min_words_is_checked_once_after_cleanup(tmp_path: Path) -> None:
     (item,) = process_batch(_refs(tmp_path), PipelineOptions(), NOW).items
     assert item.failure is not None
     assert (item.failure.stage, item.failure.reason) == ("clean", "empty_extraction")
-    assert item.failure.detail == "only 24 words left after cleanup"
+    assert item.failure.detail == f"only {short} words left after cleanup"
