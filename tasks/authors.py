@@ -55,19 +55,28 @@ _TRAILING_DATE = re.compile(
 )
 # A role or place after the name: "Jane Roe, Chief Technology Officer", "Jane Roe - Reporter",
 # "Jane Roe in Berlin", "Jane Roe (dpa)".
-_AFTER_NAME = re.compile(r"\s+(?:[-–—|:]\s+|\b(?:in|aus|en|à|em|from|for|für|für\ die|de\ la)\s+[A-Z]).*$")
+_AFTER_NAME = re.compile(r"\s+(?:[-–—|:]\s+|\b(?:in|aus|en|à|em|from|for|für|für\ die)\s+[A-Z]).*$")
 _PARENS = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+# A role after the name ("Ben Silverman Games Editor", "Christoph Hein Chefredakteur"): the
+# name is kept, the role dropped.
 _ROLE_WORDS = re.compile(
-    r"""(?i)\b(?:editor|editora?|redakteur(?:in)?|redaktor|reporter(?:in)?|correspondent|korrespondent(?:in)?|
-    journalist(?:in)?|columnist|kolumnist(?:in)?|writer|autor(?:in)?|contributor|staff|officer|director|
-    head|chief|senior|junior|manager|president|founder|analyst|professor|researcher|fellow|producer|
-    photographer|fotograf(?:in)?|photos?|fotos?|intern|chef|leiter(?:in)?|mitarbeiter(?:in)?|
-    periodista|redactora?|corresponsal|rédacteur|rédactrice|journaliste|giornalista|inviato|
-    follow|twitter|email|e-mail|contact|kontakt|profile|profil|more|mehr|articles?|artikel|posts?|share|teilen|
+    r"""(?i)\b(?:editor|editora?|redakteur(?:in)?|chefredakteur(?:in)?|redaktor|reporter(?:in)?|correspondent|
+    korrespondent(?:in)?|journalist(?:in)?|columnist|kolumnist(?:in)?|writer|contributor|staff|officer|
+    director|head|chief|senior|junior|manager|president|founder|analyst|professor|researcher|fellow|
+    producer|photographer|fotograf(?:in)?|intern|chef|leiter(?:in)?|mitarbeiter(?:in)?|periodista|
+    redactora?|corresponsal|rédacteur|rédactrice|journaliste|giornalista|inviato|phd|ph\.d|md|msc|mba|rd|
+    # weekdays and "as of" after a byline ("Sara Roe Stand", "Tomas Spahn Freitag")
+    stand|montag|dienstag|mittwoch|donnerstag|freitag|
+    samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|über|about)\b""",
+    re.VERBOSE,
+)
+# Words that make a byline no name at all: links, labels and placeholders of the byline box.
+_JUNK_WORDS = re.compile(
+    r"""(?i)\b(?:follow|twitter|email|e-mail|contact|kontakt|profile|profil|more|mehr|articles?|artikel|
+    artikelübersicht|übersicht|autorenseite|posts?|share|teilen|write|photos?|fotos?|photograph|autor(?:in)?|
     autoren|authors|unsere|our|no\ author|unknown|anonymous|anonym|admin|administrator|redaktion|
-    gesponsert\w*|sponsored|anzeige|advertisement|jobs?|hire|veröffentlicht|published|updated|
-    aktualisiert|stand|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|
-    wednesday|thursday|friday|saturday|sunday|phd|ph\.d|md|msc|mba|rd)\b""",
+    gesponsert\w*|sponsored|anzeige|advertisement|jobs?|hire|veröffentlicht|published|updated|aktualisiert|
+    cc|by-sa|licen[cs]e)\b""",
     re.VERBOSE,
 )
 # Legal forms end a company's name: "Acme GmbH", "Acme S.A." (not "James S.A. Corey").
@@ -131,14 +140,13 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), persona
             if not key:
                 continue
             is_site = not personal_site and (key in sites or key.replace(" ", "") in site_words)
-            # The site's own name is an organisation, unless it is a person's full name (a
-            # personal site is named after its author).
+            # The site's own name is an organisation (on a blogging platform it is the blogger's).
             if (
                 _ORG_WORDS.search(name)
                 or _DOMAIN.search(name)
                 or _LEGAL_FORM.search(name)
                 or _ACRONYM.match(name)
-                or (is_site and (len(key.split()) < 2 or not _plausible_person(name)))
+                or is_site
             ):
                 orgs.setdefault(key, name)
             elif _plausible_person(name):
@@ -216,7 +224,7 @@ def _plausible_person(name: str) -> bool:
     words = name.split()
     if not words or len(words) > _MAX_NAME_WORDS:
         return False
-    if any(c.isdigit() for c in name) or _ROLE_WORDS.search(name):
+    if any(c.isdigit() for c in name) or _ROLE_WORDS.search(name) or _JUNK_WORDS.search(name):
         return False
     if not any(c.isalpha() for c in name):
         return False

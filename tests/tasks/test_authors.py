@@ -63,11 +63,18 @@ def test_organisations_are_not_people(raw: str) -> None:
     assert parsed.organisations
 
 
-def test_the_site_is_an_organisation_unless_it_is_a_personal_site() -> None:
+def test_the_site_is_an_organisation_unless_it_is_a_blog_on_a_platform() -> None:
     assert parse_authors(["Autoblog"], sitenames=["Autoblog", "autoblog.com"]).organisations == ("Autoblog",)
-    # A personal site is named after its author.
-    assert parse_authors(["Mara Quill"], sitenames=["Mara Quill"]).persons == ("Mara Quill",)
+    assert parse_authors(["Madame Quill"], sitenames=["Madame Quill"]).organisations == ("Madame Quill",)
+    # A blog on a blogging platform is named after its author.
     assert parse_authors(["quillblog"], sitenames=["quillblog"], personal_site=True).persons == ("quillblog",)
+
+
+def test_particles_are_part_of_the_name() -> None:
+    assert parse_authors(["Alejandro de la Garza"]).persons == ("Alejandro de la Garza",)
+    assert parse_authors(["Maria do Carmo"]).persons == ("Maria do Carmo",)
+    assert parse_authors(["Christoph Hein Chefredakteur"]).persons == ("Christoph Hein",)
+    assert parse_authors(["About the Author"]).persons == ()
 
 
 @pytest.mark.parametrize("raw", ["Unsere Autoren", "Follow", "No Author", "Updated 3 hours ago", "Share"])
