@@ -101,6 +101,12 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         words < opts.fallback_short_words and len(text) < opts.fallback_page_share * len(_page_text(tree))
     ):
         text = _fallback(doc.html or "", url, opts, text)
+    if meta.article_body and count_words(text) < opts.fallback_below_words:
+        # A page that renders its story from a script has no body in its HTML: the structured
+        # data's articleBody is the article.
+        body = _plain_article_body(meta.article_body)
+        if count_words(body) > count_words(text):
+            text = body
     if not text.strip():
         raise EmptyExtraction("no article body found")
     authors = meta.authors
@@ -182,6 +188,19 @@ def _body(tree: lxml.html.HtmlElement, url: str | None, opts: ExtractOptions, *,
     except Exception as exc:  # trafilatura raises many types on hostile markup; record, never crash
         raise ExtractionError(f"{type(exc).__name__}: {exc}") from exc
     return (result.text or "") if isinstance(result, Document) else ""
+
+
+def _plain_article_body(body: str) -> str:
+    """``articleBody`` as paragraphs: HTML markup (some sites put it there) turned to text."""
+    if "<" in body:
+        try:
+            fragment = lxml.html.fragment_fromstring(body, create_parent="div")
+        except (lxml.etree.ParserError, ValueError):
+            return body
+        for br in fragment.iter("br", "p", "div", "li", "h2", "h3"):
+            br.tail = "\n" + (br.tail or "")
+        body = fragment.text_content()
+    return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip())
 
 
 def _page_text(tree: lxml.html.HtmlElement) -> str:

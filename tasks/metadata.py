@@ -152,6 +152,9 @@ class PageMetadata:
     region: str | None = None
     #: Date strings in order of trust, for :func:`tasks.dates.decide_published`.
     dates: tuple[DateCandidate, ...] = ()
+    #: The article's text as the page's structured data gives it (JSON-LD or a JSON script's
+    #: ``articleBody``): the body of pages that render the story from a script.
+    article_body: str | None = None
 
 
 @dataclass(slots=True)
@@ -171,6 +174,7 @@ class _Found:
     jsonld_page_dates: list[str] = field(default_factory=list)
     meta_published: list[str] = field(default_factory=list)
     modified: list[str] = field(default_factory=list)
+    article_body: str | None = None
 
 
 def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
@@ -186,8 +190,14 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
     _read_html_lang(tree, found)
     _read_head(elements["link"], elements["meta"], found)
     for script in elements["script"]:
-        if (script.get("type") or "").strip().lower() == "application/ld+json" and script.text:
+        kind = (script.get("type") or "").strip().lower()
+        if kind == "application/ld+json" and script.text:
             _read_jsonld(script.text, found)
+        elif (
+            kind == "application/json" and script.text and found.article_body is None and '"articleBody"' in script.text
+        ):
+            # A page that renders its story from a JSON script (Next.js and the like).
+            found.article_body = _json_article_body(script.text)
     page_url = url or found.url
     sitenames = _site_names(found, page_url)
     title = _choose_title(elements["title"], [*elements["h1"], *elements["h2"]], found, sitenames)
@@ -205,6 +215,7 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         language=found.language,
         region=found.region,
         dates=_date_candidates(elements["time"], found),
+        article_body=found.article_body,
     )
 
 
@@ -324,6 +335,9 @@ def _read_jsonld(payload: str, found: _Found) -> None:
                 break
         if isinstance(node.get("dateModified"), str):
             found.modified.append(node["dateModified"].strip())
+        body = node.get("articleBody")
+        if isinstance(body, str) and body.strip() and found.article_body is None and not is_page:
+            found.article_body = body.strip()
         headline = node.get("headline") if isinstance(node.get("headline"), str) else None
         if headline and headline.strip() and found.jsonld_title is None and not is_page:
             found.jsonld_title = " ".join(headline.split())
@@ -337,6 +351,25 @@ def _read_jsonld(payload: str, found: _Found) -> None:
         language = node.get("inLanguage")
         if isinstance(language, str):
             _set_language(found, language)
+
+
+def _json_article_body(payload: str) -> str | None:
+    """The first ``articleBody`` string anywhere in a JSON document."""
+    try:
+        data = json.loads(payload, strict=False)
+    except ValueError:
+        return None
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            body = node.get("articleBody")
+            if isinstance(body, str) and body.strip():
+                return body.strip()
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 def _walk(data: Any) -> Iterator[dict[str, Any]]:

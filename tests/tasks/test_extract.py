@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -393,3 +394,29 @@ def test_unclosed_nav_that_swallows_the_page_falls_back() -> None:
 def test_a_short_body_is_returned_the_length_check_is_the_pipelines() -> None:
     html = _page().replace(BODY, "<p>Council approves the breakwater budget.</p>")
     assert _extract(html).text.endswith("Council approves the breakwater budget.")
+
+
+KO_BODY = (
+    "항만청은 화요일 가을 태풍 시즌 전에 북쪽 방파제를 다시 짓겠다고 밝혔다. 어민들은 몇 달 동안 불안에 시달렸다.\n"
+    "기술진에 따르면 겨울 파도가 약 200미터에 걸쳐 콘크리트 블록을 깎아냈다. "
+    "시의회는 긴급 예산을 만장일치로 통과시켰다."
+)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        '<script type="application/json" id="__NEXT_DATA__">'
+        + json.dumps({"props": {"page": {"article": {"articleBody": KO_BODY}}}}, ensure_ascii=False)
+        + "</script>",
+        '<script type="application/ld+json">'
+        + json.dumps({"@type": "NewsArticle", "articleBody": KO_BODY.replace("\n", "<br>")}, ensure_ascii=False)
+        + "</script>",
+    ],
+)
+def test_article_rendered_from_a_script_is_read_from_its_json(script: str) -> None:
+    html = f"""<!DOCTYPE html><html lang="ko"><head><title>방파제 재건 | 항구일보</title>{script}</head>
+<body><div id="__next"><nav><a href="/">홈</a></nav><div class="loading">로딩 중</div></div></body></html>"""
+    text = _extract(html).text
+    assert all(paragraph in text for paragraph in KO_BODY.splitlines())
+    assert "로딩 중" not in text
