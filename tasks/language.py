@@ -36,6 +36,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_model() -> None:
+    """Load the classifier now (~0.5 s), not on a worker's first article."""
+    _identifier()
+
+
 def identify(text: str) -> tuple[str | None, float]:
     """(ISO 639-1 code, probability) of ``text``'s language; (None, 0.0) for too little text."""
     sample = text[:SAMPLE_CHARS]

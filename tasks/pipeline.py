@@ -14,7 +14,7 @@ from tasks.dates import DateCandidate, PublishedDate, decide_published
 from tasks.dedupe import article_id, canonical_url, content_hash
 from tasks.errors import EmptyExtraction, NewsflowError
 from tasks.extract import ExtractOptions, extract_html
-from tasks.language import decide_language
+from tasks.language import decide_language, load_model
 from tasks.load import LoadOptions, load
 from tasks.models import Article, BatchResult, Extracted, InputRef, ItemResult, RawDocument, failed
 from tasks.tag import TagOptions, get_tagger
@@ -31,8 +31,10 @@ class PipelineOptions:
 
 
 def warm_up(options: PipelineOptions) -> None:
-    """Build per-process state (the tagger) ahead of the first batch; used as pool initializer."""
+    """Build per-process state (the tagger, the language model) ahead of the first batch; used
+    as pool initializer."""
     get_tagger(options.tag)
+    load_model()
 
 
 def process_batch(refs: Sequence[InputRef], options: PipelineOptions, now: datetime) -> BatchResult:
