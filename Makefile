@@ -10,7 +10,7 @@ DEMO_OUT ?= data/demo
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo demo-cluster test test-fast lint typecheck check bench lock gazetteer golden train-ner eval-ner clean
+.PHONY: install demo demo-cluster test test-fast lint typecheck check bench lock gazetteer golden train-ner eval-ner eval-extract clean
 
 install: $(STAMP)
 
@@ -82,6 +82,12 @@ train-ner: $(STAMP)
 NER_MODEL ?= default
 eval-ner: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m tools.ner.evaluate --corpora $(NER_CORPORA) --model $(NER_MODEL)
+
+# newsflow's extraction on the dev set (../shared/devset) beside bare trafilatura: every field per
+# suite, and CPU ms/page of each (docs/extraction.md). ~4 CPU-minutes; skipped without the dev set.
+DEVSET ?= ../shared/devset
+eval-extract: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m tools.eval_extract --devset $(DEVSET) --budget
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data/demo

@@ -16,9 +16,10 @@ from tasks.core.vocabulary import Stage
 from tasks.ner.tagger import TagOptions, get_tagger
 from tasks.sources.load import LoadOptions, load
 from tasks.text.clean import clean
-from tasks.text.dates import parse_datetime
+from tasks.text.dates import DateCandidate, PublishedDate, decide_published
 from tasks.text.extract import ExtractOptions, extract_html
-from tasks.text.language import detect_language
+from tasks.text.language import decide_language, load_model
+from tasks.text.words import count_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,10 @@ class PipelineOptions:
 
 
 def warm_up(options: PipelineOptions) -> None:
-    """Build per-process state (the tagger) ahead of the first batch; used as pool initializer."""
+    """Build per-process state (the tagger, the language model) ahead of the first batch; used
+    as pool initializer."""
     get_tagger(options.tag)
+    load_model()
 
 
 def process_batch(refs: Sequence[InputRef], options: PipelineOptions, now: datetime) -> BatchResult:
@@ -90,22 +93,19 @@ def process_one(
             kind="html" if raw.html is not None else "text",
             authors=extracted.authors,
         )
-        words = len(cleaned.text.split())
+        # The one length check, on what is left after cleanup (words as tasks.text.words counts them).
+        words = count_words(cleaned.text)
         if words < options.extract.min_words:
-            raise EmptyExtraction(f"only {words} words left after cleanup", stage="clean")
-        published, published_raw, date_source = (
-            extracted.published_at,
-            extracted.published_at_raw,
-            extracted.date_source,
-        )
-        if published is None and cleaned.date_hints:
-            # Keep the string even when it cannot be trusted as a date (no year, too old to guess).
-            published_raw = cleaned.date_hints[0]
-            for hint in cleaned.date_hints:
-                published = parse_datetime(hint, now=now, dayfirst=True)
-                if published is not None:
-                    published_raw, date_source = hint, "text"
-                    break
+            reason = "no article body found" if not words else f"only {words} words left after cleanup"
+            # The stage that left too little: extraction itself, or cleanup after it.
+            stage = "clean" if count_words(extracted.text) >= options.extract.min_words else "extract"
+            raise EmptyExtraction(reason, stage=stage)
+        published = PublishedDate(extracted.published_at, extracted.published_at_raw, extracted.date_source)
+        if published.at is None and cleaned.date_hints:
+            # Date lines the chrome rule took out of the body, by the same rule as every date;
+            # the string is kept even when it cannot be trusted as a date (no year, too old).
+            hints = [DateCandidate(hint, "text") for hint in cleaned.date_hints]
+            published = decide_published(hints, now=now)
         url = canonical_url(extracted.url)
         article = Article(
             article_id=article_id(url, cleaned.text),
@@ -117,10 +117,10 @@ def process_one(
             authors=cleaned.authors,
             editors=cleaned.editors,
             byline_raw="\n".join(cleaned.credits) or None,
-            published_at=published,
-            published_at_raw=published_raw,
-            date_source=date_source,
-            language=extracted.language or detect_language(cleaned.text),
+            published_at=published.at,
+            published_at_raw=published.raw,
+            date_source=published.source,
+            language=decide_language(extracted.language, cleaned.text),
             sitename=extracted.sitename,
             content_hash=content_hash(cleaned.text),
             word_count=words,
@@ -143,12 +143,13 @@ def process_one(
 def _extract(raw: RawDocument, now: datetime, options: ExtractOptions) -> Extracted:
     if raw.html is not None:
         return extract_html(raw, now=now, options=options)
-    published = parse_datetime(raw.published_at, now=now, dayfirst=False)
+    candidates = [DateCandidate(raw.published_at, "feed")] if raw.published_at else []
+    published = decide_published(candidates, now=now, url=raw.url)
     return Extracted(
         text=raw.text or "",
         title=raw.title,
         url=raw.url,
-        published_at=published,
-        published_at_raw=raw.published_at,
-        date_source="feed" if published is not None else "none",
+        published_at=published.at,
+        published_at_raw=published.raw if published.at else raw.published_at,
+        date_source=published.source,
     )

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit, urlunsplit
 import courlan
 
 _NON_WORD = re.compile(r"[\W_]+")
-_WS = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
@@ -23,7 +22,8 @@ def normalise(text: str) -> str:
     ``content_hash`` hashes it, and cleanup compares paragraphs and titles with it.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return _WS.sub(" ", _NON_WORD.sub(" ", folded)).strip()
+    # One regex pass: splitting on runs of non-word characters collapses whitespace too.
+    return " ".join(filter(None, _NON_WORD.split(folded)))
 
 
 def canonical_url(url: str | None) -> str | None:

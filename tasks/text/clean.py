@@ -114,7 +114,13 @@ _CHROME = re.compile(
         (?:copyright\s+)?©.*|all\ rights\ reserved\.?|
         follow\ us\ on\ .{0,100}|(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the)\ .{0,40}newsletters?.{0,80}|
         (?:read|see)\ (?:more|also)\s*:.{0,150}|
-        (?:this\ (?:web)?site|we)\ uses?\ cookies.*|accept(?:\ all)?(?:\ cookies)?|cookie\ settings
+        (?:this\ (?:web)?site|we)\ uses?\ cookies.*|accept(?:\ all)?(?:\ cookies)?|cookie\ settings|
+        # Share and like widgets, in the languages of the pages we ingest (WordPress's among them).
+        (?:teilen|teile|share|partager|compartir|condividi|compartilhe|udostępnij|delen)
+            (?:\ (?:sie\ )?(?:dies|this|this\ post|mit|with|con|avec|on))*\s*:?.{0,80}|
+        (?:gefällt\ mir|like\ this|j'aime|me\ gusta|mi\ piace)\s*:?.{0,60}|
+        (?:wird\ geladen|lade|chargement|cargando|caricamento)\ ?(?:\.\.\.|…)|
+        alle\ rechte\ vorbehalten\.?.{0,80}|tous\ droits\ réservés\.?|todos\ los\ derechos\ reservados\.?
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -142,6 +148,40 @@ _CONSENT_TERMS = re.compile(
     r"personali[sz]ed (?:ads|advertising|content)|geolocation|legitimate interest|unique identifiers|"
     r"device scanning|opt[ -]out)\b"
 )
+
+
+# A heading that opens the links to other stories after an article ("Auch interessant:",
+# "Read more", "À lire aussi", "Czytaj też", ...): everything from it on is not the article.
+_RELATED = re.compile(
+    r"""^(?:
+        (?:das\ )?(?:könnte|koennte)\ (?:sie|dich|euch)\ (?:auch\ )?interessieren|auch\ interessant|
+        (?:das\ thema\ )?könnte\ dich\ auch\ interessieren|diese\ artikel\ könnten\ .{0,40}interessieren|
+        weitere\ (?:themen|artikel|beiträge|nachrichten|informationen|news)|mehr\ zum\ thema.{0,40}|
+        lesen\ sie\ (?:auch|mehr|hier)|empfohlene\ (?:beiträge|artikel)|ähnliche\ (?:beiträge|artikel)|
+        verwandte\ (?:beiträge|artikel)|meistgelesen|
+        related(?:\ (?:posts|articles|stories|content|news|reading))?|you\ (?:may|might)\ also\ like|
+        more\ (?:from|stories|on\ this|news)\b.{0,40}|recommended(?:\ for\ you|\ stories|\ articles)?|
+        (?:à\ )?lire\ (?:aussi|également)|sur\ le\ même\ sujet|
+        (?:lee|leer)\ (?:también|más)|te\ puede\ interesar|noticias\ relacionadas|
+        leggi\ anche|potrebbe\ interessarti|leia\ (?:também|mais)|
+        czytaj\ (?:też|także|również)|zobacz\ (?:też|także|również)|przeczytaj\ (?:też|także)
+    )\s*[:.…»>]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+#: The related-links heading must come after this share of the text: an early "Read more" is
+#: a link inside the story, not its end.
+RELATED_AFTER = 0.5
+
+
+def related_tail(draft: Draft) -> tuple[Draft, int]:
+    """Drop a "related stories" block at the end: its heading and every line after it."""
+    total = sum(len(p) for p in draft.paragraphs)
+    seen = 0
+    for i, paragraph in enumerate(draft.paragraphs):
+        if seen >= RELATED_AFTER * total and len(paragraph) <= 80 and _RELATED.match(_strip_marker(paragraph)):
+            return replace(draft, paragraphs=draft.paragraphs[:i]), len(draft.paragraphs) - i
+        seen += len(paragraph)
+    return draft, 0
 
 
 def cookie_banner(draft: Draft) -> tuple[Draft, int]:
@@ -218,6 +258,9 @@ def _repeat_mask(paragraphs: tuple[str, ...]) -> list[bool]:
     seen: set[str] = set()
     mask = []
     for p in paragraphs:
+        if len(p) < MIN_REPEAT_CHARS:  # its key is shorter still: never a repeat, never repeated
+            mask.append(False)
+            continue
         key = normalise(p)
         repeat = len(key) >= MIN_REPEAT_CHARS and key in seen
         mask.append(repeat)
@@ -317,6 +360,7 @@ def credit_line(draft: Draft) -> tuple[Draft, int]:
 RULES: tuple[tuple[str, Rule], ...] = (
     ("mojibake", mojibake),
     ("page_chrome", page_chrome),
+    ("related_tail", related_tail),
     ("cookie_banner", cookie_banner),
     ("comment_form", comment_form),
     ("stray_counter", stray_counter),

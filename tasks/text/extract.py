@@ -1,19 +1,22 @@
 """HTML -> body text and metadata: trafilatura for the body, our own pass for the metadata.
 
-The page is parsed once. Metadata comes from what the page declares about itself (JSON-LD,
-``<meta>``, ``<link rel=canonical>``, ``<h1>``/``<title>``): only then can ``date_source`` say
-where a date came from, and it costs a fraction of trafilatura's ``with_metadata`` pass, whose
-date search (htmldate) took about a third of the extraction time on our benchmark pages. htmldate
-still runs, asked for a full timestamp with its offset, but only when the page declares no date;
-what it finds counts as ``text``.
+The page is parsed once and the tree is shared: :mod:`tasks.text.metadata` reads what the page
+declares about itself (title, authors, site name, dates, language, canonical URL) from the whole
+tree, then the elements trafilatura would discard anyway are stripped and trafilatura extracts
+the body from what is left. htmldate searches the page for a date only when the page declares
+none. When the fast path finds next to nothing, the page is parsed again and extracted with
+trafilatura's full cascade (its readability/jusText comparison) on the untouched page: a
+fallback that costs only on the pages that need it (docs/extraction.md).
+
+Thresholds on the body's length (``min_words``) are applied once, by the pipeline, after
+cleanup: here the only failure is a page with no text at all.
 """
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+import lxml.etree
 import lxml.html
 from htmldate import find_date
 from trafilatura import bare_extraction
@@ -21,8 +24,9 @@ from trafilatura.settings import Document
 
 from tasks.core.errors import EmptyExtraction, ExtractionError
 from tasks.core.records import Extracted, RawDocument
-from tasks.core.vocabulary import DateSource
-from tasks.text.dates import date_from_url, parse_datetime
+from tasks.text.dates import DateCandidate, date_in_text, decide_published
+from tasks.text.metadata import PageMetadata, page_bylines, read_metadata
+from tasks.text.words import count_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,76 +35,150 @@ class ExtractOptions:
 
     favor_precision: bool = False
     favor_recall: bool = False
-    #: Skip trafilatura's fallback extractors (readability/jusText): ~25 % faster, and on our
-    #: example pages plus 20 generated ones the extracted text was identical (docs/extraction.md).
+    #: Skip trafilatura's fallback extractors (readability/jusText) on the first pass: they
+    #: cost more than the main extractor and changed little on real pages; they run as the
+    #: fallback below instead.
     fast: bool = True
     include_tables: bool = True
-    #: Fewer words than this after extraction means the page had no article.
-    min_words: int = 25
+    #: Fewer words (tasks.text.words.count_words) than this after cleanup means the page had no
+    #: article. Checked once, by the pipeline.
+    min_words: int = 15
+    #: A first pass with fewer words than this gets the fallback extraction...
+    fallback_below_words: int = 30
+    #: ... and so does one with fewer than these words that holds less than a tenth of the
+    #: stripped page's text: the fast path took a fragment (the lead, a teaser, a menu).
+    fallback_short_words: int = 200
+    fallback_page_share: float = 0.1
 
 
-_DATE_METAS = (
-    "article:published_time",
-    "og:published_time",
-    "og:article:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "publish_date",
-    "date",
-    "dc.date",
-    "dc.date.issued",
-    "dcterms.created",
-    "sailthru.date",
-    "parsely-pub-date",
-    "article.published",
-    "cxenseparse:recs:publishtime",
-)
-_ARTICLE_TYPES = {
-    "newsarticle",
-    "article",
-    "reportagenewsarticle",
-    "blogposting",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "backgroundnewsarticle",
-    "webpage",
-    "report",
-}
-_TITLE_METAS = ("og:title", "twitter:title")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_TITLE_SUFFIX = re.compile(r"\s+[|\u2013\u2014:-]\s+[^|\u2013\u2014:-]{2,60}$")
+# trafilatura's own parser settings (no comments or processing instructions: they only cost
+# every later pass), with a C-level element class lookup: lxml.html's default one calls back
+# into Python for every element proxy, a few per cent of the whole extraction.
+_PARSER = lxml.etree.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+_PARSER.set_element_class_lookup(
+    lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement:
+    """The page as an lxml tree. Raises EmptyExtraction for a document lxml cannot parse."""
+    try:
+        # lxml refuses str input that carries an encoding declaration (XHTML pages do).
+        tree = lxml.etree.fromstring(_XML_DECLARATION.sub("", html, count=1), _PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
+        raise EmptyExtraction(f"unparseable HTML: {exc}") from exc
+    if tree is None:
+        raise EmptyExtraction("no article body found")
+    return tree
 
 
 def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | None = None) -> Extracted:
-    """Extract the article in ``doc.html``. Raises EmptyExtraction when there is none."""
+    """Extract the article in ``doc.html``. Raises EmptyExtraction when the page has no text."""
     opts = options or ExtractOptions()
-    try:
-        # lxml refuses str input that carries an encoding declaration (XHTML pages do).
-        tree = lxml.html.fromstring(_XML_DECLARATION.sub("", doc.html or "", count=1))
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise EmptyExtraction(f"unparseable HTML: {exc}") from exc
-    meta = _declared_metadata(tree)
-    url = doc.url or meta.get("url")
-    found_date = None
-    if not (doc.published_at or meta.get("jsonld_date") or meta.get("meta_date")):
-        # Before trafilatura: it prunes a copy of the tree, htmldate wants the whole page.
-        # extensive_search=False: the extensive mode turns a footer's "Copyright 2019" into a date.
-        found_date = find_date(
-            tree,
-            extensive_search=False,
-            original_date=True,
-            url=url,
-            outputformat="%Y-%m-%dT%H:%M:%S%z",
-            max_date=now.strftime("%Y-%m-%d"),
-        )
-    _prestrip(tree)
+    tree = parse_html(doc.html or "")
+    meta = read_metadata(tree, url=doc.url)
+    url = doc.url or meta.url
+    candidates = [DateCandidate(doc.published_at, "feed")] if doc.published_at else []
+    candidates += meta.dates
+    prestrip(tree)
+    monthfirst = _month_first(meta)
+    declared = [c for c in candidates if c.source != "modified"]
+    if decide_published(declared, now=now, monthfirst=monthfirst).at is None:
+        # Nothing declared that parses ("+99:00", no date at all): search the page's text.
+        found = _search_date(tree, url, now) or _date_line(tree, meta.title, now, monthfirst)
+        if found:
+            candidates.append(DateCandidate(found, "text"))
+    published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst)
+    text = _body(tree, url, opts, fast=opts.fast)
+    words = count_words(text)
+    if words < opts.fallback_below_words or (
+        words < opts.fallback_short_words and len(text) < opts.fallback_page_share * len(_page_text(tree))
+    ):
+        text = _fallback(doc.html or "", url, opts, text)
+    if meta.article_body and count_words(text) < opts.fallback_below_words:
+        # A page that renders its story from a script has no body in its HTML: the structured
+        # data's articleBody is the article.
+        body = _plain_article_body(meta.article_body)
+        if count_words(body) > count_words(text):
+            text = body
+    if not text.strip():
+        raise EmptyExtraction("no article body found")
+    authors = meta.authors
+    sitename = meta.sitename or (meta.organisations[0] if meta.organisations else None)
+    if not authors:
+        # Only now, on the pruned tree: the byline search walks the page's elements. An
+        # organisation credited in the page's metadata does not stop it: the page's own
+        # byline often names the person.
+        authors, organisations = page_bylines(tree, sitenames=meta.sitenames, personal_site=meta.personal_site)
+        sitename = sitename or (organisations[0] if organisations else None)
+    return Extracted(
+        text=text,
+        title=doc.title or meta.title,
+        authors=authors,
+        url=url,
+        published_at=published.at,
+        published_at_raw=published.raw,
+        date_source=published.source,
+        language=meta.language,
+        sitename=sitename,
+    )
+
+
+def _search_date(tree: lxml.html.HtmlElement, url: str | None, now: datetime) -> str | None:
+    """htmldate's quick search of a page that declares no date, as a full timestamp with offset.
+
+    On the stripped tree: without footers, asides and menus a "Copyright 2019" or a sidebar's
+    dates are gone, and the search costs less than on the whole page. Its extensive mode, run
+    after _date_line where both found nothing, found 19 more dates on 369 dev pages for 1.8 ms a
+    page on average (21 ms on each page it ran on, plus 2.5 s of regex compilation on its first
+    use in a process): left out, the CPU budget is the tighter constraint (docs/extraction.md).
+    """
+    found: str | None = find_date(
+        tree,
+        extensive_search=False,
+        original_date=True,
+        url=url,
+        outputformat="%Y-%m-%dT%H:%M:%S%z",
+        max_date=now.strftime("%Y-%m-%d"),
+    )
+    return found
+
+
+#: How much of the page's text, from a little above the headline, is searched for a date line.
+_DATE_LINE_WINDOW = (500, 2500)
+
+
+def _date_line(tree: lxml.html.HtmlElement, title: str | None, now: datetime, monthfirst: bool) -> str | None:
+    """The first date written near the headline of the stripped page (a dateline or a
+    "Published on ..." line), where htmldate's quick search found none. A fraction of the cost
+    of htmldate's extensive search, which scans the whole serialised page (docs/extraction.md)."""
+    text = _page_text(tree)
+    at = text.find(title[:40]) if title else -1
+    before, after = _DATE_LINE_WINDOW
+    window = text[max(0, at - before) : at + after] if at >= 0 else text[:after]
+    return date_in_text(window, now=now, monthfirst=monthfirst)
+
+
+#: Locales that write numeric dates month first.
+_MONTH_FIRST_REGIONS = frozenset({"us", "ph", "fm", "mh", "pw"})
+
+
+def _month_first(meta: PageMetadata) -> bool:
+    return meta.language == "en" and meta.region in _MONTH_FIRST_REGIONS
+
+
+def _body(tree: lxml.html.HtmlElement, url: str | None, opts: ExtractOptions, *, fast: bool) -> str:
     try:
         result = bare_extraction(
             tree,
             url=url,
-            fast=opts.fast,
+            fast=fast,
             favor_precision=opts.favor_precision,
             favor_recall=opts.favor_recall,
             include_comments=False,
@@ -109,38 +187,60 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         )
     except Exception as exc:  # trafilatura raises many types on hostile markup; record, never crash
         raise ExtractionError(f"{type(exc).__name__}: {exc}") from exc
-    text = (result.text or "") if isinstance(result, Document) else ""
-    words = len(text.split())
-    if words < opts.min_words:
-        raise EmptyExtraction("no article body found" if not words else f"only {words} words of body text")
-
-    published, raw, source = _pick_date(doc, meta, found_date, url, now)
-    return Extracted(
-        text=text,
-        title=doc.title or meta.get("title"),
-        authors=_split_authors(meta.get("authors")),
-        url=url,
-        published_at=published,
-        published_at_raw=raw,
-        date_source=source,
-        language=meta.get("lang"),
-        sitename=meta.get("sitename"),
-    )
+    return (result.text or "") if isinstance(result, Document) else ""
 
 
-#: Elements trafilatura discards anyway (its MANUALLY_CLEANED list), removed up front. Its
-#: raw-tree XPath pruning visits every node, so a page's mega-menus and scripts cost more than
-#: its article: stripping these first took extraction from 13.2 to 4.9 ms per page with
-#: identical text on the benchmark and example pages (docs/extraction.md). ``form``, ``footer``
-#: and ``aside`` stay: some sites wrap the whole page in a form, and trafilatura judges those.
+def _plain_article_body(body: str) -> str:
+    """``articleBody`` as paragraphs: HTML markup (some sites put it there) turned to text."""
+    if "<" in body:
+        try:
+            fragment = lxml.html.fragment_fromstring(body, create_parent="div")
+        except (lxml.etree.ParserError, ValueError):
+            return body
+        for br in fragment.iter("br", "p", "div", "li", "h2", "h3"):
+            br.tail = "\n" + (br.tail or "")
+        body = fragment.text_content()
+    return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip())
+
+
+def _page_text(tree: lxml.html.HtmlElement) -> str:
+    body = tree.find("body")
+    return " ".join((body if body is not None else tree).text_content().split())
+
+
+def _fallback(html: str, url: str | None, opts: ExtractOptions, first: str) -> str:
+    """trafilatura's full cascade (its readability/jusText comparison) on a fresh parse of the
+    untouched page, kept when it finds more than the first pass. The prestrip can cost a broken
+    page its article (an unclosed ``<nav>``, ``<button>`` or ``<noscript>`` that swallows the
+    rest of the page), and the fast path stops short on some layouts. On the dev set it runs on
+    4 % of the pages and takes the body snippets from 0.914 to 0.919 (docs/extraction.md)."""
+    second = _body(parse_html(html), url, opts, fast=False)
+    return second if len(second) > len(first) else first
+
+
+#: Elements trafilatura discards anyway (its MANUALLY_CLEANED list, and everything in
+#: ``<head>`` but the JSON-LD), removed up front. Its raw-tree XPath pruning visits every node,
+#: so a page's mega-menus, asides and footers cost more than its article: stripping these first
+#: takes a third off the extraction time with the same text on all but 2 of 369 dev pages
+#: (docs/extraction.md). ``form`` stays (some sites wrap the whole page in one, and trafilatura
+#: keeps a form that holds most of the text), and so does ``header`` (it holds the headline).
 PRESTRIP_TAGS = (
     "style",
     "noscript",
     "template",
     "svg",
     "nav",
+    "aside",
+    "figure",
+    "picture",
+    "map",
+    "link",
+    "label",
+    "fieldset",
+    "dialog",
     "iframe",
     "select",
+    "option",
     "button",
     "textarea",
     "input",
@@ -150,133 +250,28 @@ PRESTRIP_TAGS = (
     "embed",
     "object",
     "menu",
+    # Empty elements trafilatura strips (MANUALLY_STRIPPED): gone up front, the same text.
+    "img",
+    "source",
+    "wbr",
+    "meta",
 )
 
 
-def _prestrip(tree: lxml.html.HtmlElement) -> None:
+def prestrip(tree: lxml.html.HtmlElement) -> None:
+    """Remove, in place, what trafilatura would discard (see PRESTRIP_TAGS); keeps JSON-LD
+    (trafilatura's last-resort baseline reads ``articleBody`` from it) and tail text."""
     for script in list(tree.iter("script")):
-        # JSON-LD stays: trafilatura's last-resort baseline reads articleBody from it.
-        if (script.get("type") or "").lower() != "application/ld+json":
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
             script.drop_tree()  # keeps the tail text, unlike remove()
+    # A footer inside the article holds its byline and dates (WordPress "entry-meta"): it is
+    # left to trafilatura, which discards it from the body all the same; page footers go.
+    for footer in list(tree.iter("footer")):
+        if not any(a.tag == "article" for a in footer.iterancestors()):
+            footer.drop_tree()
+    head = tree.find("head")
+    if head is not None:
+        for child in list(head):
+            if child.tag != "script":
+                head.remove(child)
     lxml.etree.strip_elements(tree, *PRESTRIP_TAGS, with_tail=False)
-
-
-def _pick_date(
-    doc: RawDocument, meta: dict[str, Any], found: str | None, url: str | None, now: datetime
-) -> tuple[datetime | None, str | None, DateSource]:
-    candidates: list[tuple[str | None, DateSource]] = [
-        (doc.published_at, "feed"),
-        (meta.get("jsonld_date"), "json-ld"),
-        (meta.get("meta_date"), "meta"),
-    ]
-    for raw, source in candidates:
-        parsed = parse_datetime(raw, now=now, dayfirst=False)
-        if parsed is not None:
-            return parsed, raw, source
-    from_url = date_from_url(url, now=now)
-    if from_url is not None:
-        return from_url[0], from_url[1], "url"
-    parsed = parse_datetime(found, now=now, dayfirst=False)
-    if parsed is not None:
-        return parsed, found, "text"
-    return None, None, "none"
-
-
-def _declared_metadata(tree: lxml.html.HtmlElement) -> dict[str, Any]:
-    """What the page states about itself: canonical URL, JSON-LD fields, meta dates, language."""
-    meta: dict[str, Any] = {}
-    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-    if lang:
-        meta["lang"] = lang.replace("_", "-").split("-")[0].strip().lower() or None
-    for link in tree.iterfind(".//link[@rel]"):
-        if link.get("rel", "").lower() == "canonical" and link.get("href"):
-            meta["url"] = link.get("href").strip()
-            break
-    for node in tree.iterfind(".//meta"):
-        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
-        content = (node.get("content") or "").strip()
-        if not content:
-            continue
-        if key == "og:url" and "url" not in meta:
-            meta["url"] = content
-        elif key in _TITLE_METAS and "title" not in meta:
-            meta["title"] = content
-        elif key == "og:site_name" and "sitename" not in meta:
-            meta["sitename"] = content
-        elif key in ("author", "article:author", "byl", "dc.creator") and "meta_authors" not in meta:
-            if not content.startswith(("http://", "https://")):
-                meta["meta_authors"] = content
-        elif key in _DATE_METAS and "meta_date" not in meta:
-            meta["meta_date"] = content
-        elif key in ("content-language", "og:locale") and "lang" not in meta:
-            meta["lang"] = content.replace("_", "-").split("-")[0].lower()
-    for script in tree.iterfind(".//script[@type]"):
-        if script.get("type", "").lower() == "application/ld+json" and script.text:
-            _read_jsonld(script.text, meta)
-    meta.setdefault("title", meta.get("headline") or _page_title(tree))
-    meta.setdefault("authors", meta.get("meta_authors"))
-    return meta
-
-
-def _page_title(tree: lxml.html.HtmlElement) -> str | None:
-    """The first ``<h1>``, else ``<title>`` without its `` | Site name`` suffix."""
-    for h1 in tree.iterfind(".//h1"):
-        text = " ".join(h1.text_content().split())
-        if text:
-            return text
-    title = tree.findtext(".//title")
-    if title and title.strip():
-        return _TITLE_SUFFIX.sub("", " ".join(title.split())) or None
-    return None
-
-
-def _read_jsonld(payload: str, meta: dict[str, Any]) -> None:
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        stack.extend(v for k, v in node.items() if k == "@graph")
-        kinds = node.get("@type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if not any(isinstance(k, str) and k.lower() in _ARTICLE_TYPES for k in kinds):
-            continue
-        if isinstance(node.get("datePublished"), str) and "jsonld_date" not in meta:
-            meta["jsonld_date"] = node["datePublished"]
-        if isinstance(node.get("headline"), str) and "headline" not in meta:
-            meta["headline"] = node["headline"].strip()
-        publisher = node.get("publisher")
-        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str) and "sitename" not in meta:
-            meta["sitename"] = publisher["name"].strip()
-        names = _jsonld_names(node.get("author"))
-        if names and "authors" not in meta:
-            meta["authors"] = "; ".join(names)
-
-
-def _jsonld_names(author: Any) -> list[str]:
-    items = author if isinstance(author, list) else [author]
-    names = []
-    for item in items:
-        if isinstance(item, str):
-            names.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("name"), str):
-            names.append(item["name"])
-    return [n.strip() for n in names if n and n.strip()]
-
-
-def _split_authors(raw: str | None) -> tuple[str, ...]:
-    if not raw:
-        return ()
-    seen: dict[str, None] = {}
-    for part in raw.split(";"):
-        name = part.strip()
-        if name:
-            seen.setdefault(name, None)
-    return tuple(seen)

@@ -217,3 +217,48 @@ def test_malformed_canonical_link_does_not_sink_the_article(tmp_path: Path) -> N
     (item,) = process_batch(_refs(tmp_path), PipelineOptions(), NOW).items
     assert item.failure is None
     assert item.article is not None and item.article.url is None
+
+
+JA_PARAS = (
+    "港湾局は火曜日、秋の嵐の季節の前に北の防波堤を再建すると発表した。漁船団にとって数か月の不安が終わる。",
+    "技術者によると、冬の波が約二百メートルにわたってコンクリートブロックを削っていたという。",
+)
+
+
+def test_japanese_article_is_not_empty_and_its_words_are_counted(tmp_path: Path) -> None:
+    html = GOOD_HTML.replace('lang="en"', 'lang="ja"')
+    for english, japanese in zip(HTML_PARAS, (*JA_PARAS, ""), strict=True):
+        html = html.replace(f"<p>{english}</p>", f"<p>{japanese}</p>" if japanese else "")
+    (tmp_path / "ja.html").write_text(html, encoding="utf-8")
+    (item,) = process_batch(_refs(tmp_path), PipelineOptions(), NOW).items
+    assert item.failure is None, item.failure
+    assert item.article is not None
+    assert item.article.text == "\n".join(JA_PARAS)
+    # One word per Han or kana character, punctuation excluded (docs/data-dictionary.md).
+    assert item.article.word_count == sum(len(p) for p in JA_PARAS) - "".join(JA_PARAS).count("、") - "".join(
+        JA_PARAS
+    ).count("。")
+    assert item.article.language == "ja"
+
+
+def test_impossible_offset_is_no_date_not_an_internal_error(tmp_path: Path) -> None:
+    html = GOOD_HTML.replace("2025-02-17T20:44:00+09:00", "2025-02-17T20:44:00+99:00")
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    (item,) = process_batch(_refs(tmp_path), PipelineOptions(), NOW).items
+    assert item.failure is None, item.failure
+    assert item.article is not None and item.article.published_at is None
+
+
+def test_min_words_is_checked_once_after_cleanup(tmp_path: Path) -> None:
+    # min_words + 6 words of body, 7 of them a comment-form line that cleanup removes: one word
+    # short, at the clean stage (the length check runs once, on what cleanup leaves).
+    short = PipelineOptions().extract.min_words - 1
+    body = " ".join(["word"] * (short - 1)) + " end."
+    html = GOOD_HTML.replace(
+        "".join(f"<p>{p}</p>" for p in HTML_PARAS), f"<p>{body}</p><p>Your email address will not be published</p>"
+    )
+    (tmp_path / "short.html").write_text(html, encoding="utf-8")
+    (item,) = process_batch(_refs(tmp_path), PipelineOptions(), NOW).items
+    assert item.failure is not None
+    assert (item.failure.stage, item.failure.reason) == ("clean", "empty_extraction")
+    assert item.failure.detail == f"only {short} words left after cleanup"

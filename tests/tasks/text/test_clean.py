@@ -32,6 +32,7 @@ def test_rules_are_the_documented_ones_in_order() -> None:
     assert [name for name, _ in RULES] == [
         "mojibake",
         "page_chrome",
+        "related_tail",
         "cookie_banner",
         "comment_form",
         "stray_counter",
@@ -291,6 +292,7 @@ def test_clean_runs_rules_together_on_a_noisy_flat_text() -> None:
     assert result.rule_hits == {
         "mojibake": 0,
         "page_chrome": 0,
+        "related_tail": 0,
         "cookie_banner": 0,
         "comment_form": 2,
         "stray_counter": 1,

@@ -2,7 +2,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tasks.text.dates import date_from_url, parse_datetime
+from tasks.text.dates import (
+    CandidateSource,
+    DateCandidate,
+    PublishedDate,
+    date_from_url,
+    date_in_text,
+    decide_published,
+    parse_datetime,
+)
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -117,3 +125,98 @@ def test_date_from_url(url: str, expected: datetime, matched: str) -> None:
 )
 def test_date_from_url_none(url: str | None) -> None:
     assert date_from_url(url, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    "raw", ["2025-02-17T20:44:00+99:00", "17 Feb 2025 20:44 +9900", "2025-02-17T20:44:00-25:00", "99999-01-01"]
+)
+def test_impossible_offsets_and_values_are_no_date_never_an_error(raw: str) -> None:
+    assert parse_datetime(raw, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("20250217", _utc(2025, 2, 17)), ("20250217T204400+0900", _utc(2025, 2, 17, 11, 44))],
+)
+def test_basic_iso_8601(raw: str, expected: datetime) -> None:
+    assert parse_datetime(raw, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example.org/news/20250217/harbour-rebuilt", _utc(2025, 2, 17)),
+        ("https://news.example.org/local/2025-02/17/c_1125597921.htm", _utc(2025, 2, 17)),
+        ("https://news.example.org/world/20250217-OYT1T50240/", _utc(2025, 2, 17)),
+    ],
+)
+def test_more_url_date_forms(url: str, expected: datetime) -> None:
+    found = date_from_url(url, now=NOW)
+    assert found is not None and found[0] == expected
+
+
+def test_one_digit_day_followed_by_a_slug_is_not_a_date() -> None:
+    assert date_from_url("https://blog.example.org/2025/02/3-questions-for-the-mayor/", now=NOW) is None
+
+
+def _decide(
+    *candidates: tuple[str, CandidateSource], url: str | None = None, monthfirst: bool = False
+) -> PublishedDate:
+    return decide_published(
+        [DateCandidate(raw, source) for raw, source in candidates], now=NOW, url=url, monthfirst=monthfirst
+    )
+
+
+def test_first_parseable_candidate_wins_in_order_of_trust() -> None:
+    got = _decide(("garbage", "json-ld"), ("2025-02-17T20:44:00+09:00", "meta"), ("2025-01-01", "text"))
+    assert got == PublishedDate(_utc(2025, 2, 17, 11, 44), "2025-02-17T20:44:00+09:00", "meta")
+
+
+def test_feed_date_wins_over_everything() -> None:
+    got = _decide(("2025-02-17T20:44:00Z", "feed"), url="https://news.example.org/2024/01/05/story")
+    assert (got.at, got.source) == (_utc(2025, 2, 17, 20, 44), "feed")
+
+
+def test_modified_only_as_a_last_resort() -> None:
+    assert _decide(("2025-03-01T00:00:00Z", "modified"), ("2025-02-17", "json-ld")).at == _utc(2025, 2, 17)
+    assert _decide(("2025-03-01T00:00:00Z", "modified")).at == _utc(2025, 3, 1)
+
+
+def test_url_overrides_a_page_date_days_away_and_a_text_search() -> None:
+    url = "https://news.example.org/2025/02/17/story"
+    assert _decide(("2024-11-02T08:00:00Z", "json-ld"), url=url) == PublishedDate(
+        _utc(2025, 2, 17), "2025-02-17", "url"
+    )
+    assert _decide(("2025-02-17T09:00:00Z", "text"), url=url).source == "url"
+
+
+def test_same_day_in_another_zone_keeps_the_exact_time_and_the_local_day() -> None:
+    url = "https://news.example.org/2025/02/16/story"
+    got = _decide(("2025-02-17T01:49:00Z", "json-ld"), url=url)
+    assert got == PublishedDate(_utc(2025, 2, 17, 1, 49), "2025-02-16", "url")
+    # On the URL's own day, nothing changes.
+    same = _decide(("2025-02-16T13:00:00Z", "json-ld"), url=url)
+    assert same == PublishedDate(_utc(2025, 2, 16, 13), "2025-02-16T13:00:00Z", "json-ld")
+
+
+def test_one_day_first_rule_unless_the_locale_writes_month_first() -> None:
+    assert _decide(("3/2/2025", "meta")).at == _utc(2025, 2, 3)
+    assert _decide(("3/2/2025", "meta"), monthfirst=True).at == _utc(2025, 3, 2)
+
+
+def test_nothing_parses_keeps_the_text_string() -> None:
+    # A day and month without a year, too long before NOW to guess the year: no date, but the
+    # string stays for the record.
+    got = _decide(("17/11 20:44", "text"))
+    assert (got.at, got.raw, got.source) == (None, "17/11 20:44", "none")
+
+
+def test_date_in_text() -> None:
+    now = NOW
+    assert date_in_text("Veröffentlicht am 17. Februar 2025, 10:00", now=now) == "2025-02-17"
+    assert date_in_text("Posted February 17, 2025 by Mara Quill", now=now) == "2025-02-17"
+    assert date_in_text("le 17 février 2025", now=now) == "2025-02-17"
+    assert date_in_text("2025年2月17日 10:00", now=now) == "2025-02-17"
+    assert date_in_text("03.02.2025", now=now) == "2025-02-03"
+    assert date_in_text("03.02.2025", now=now, monthfirst=True) == "2025-03-02"
+    assert date_in_text("version 12.13.2020, due 2031-01-01", now=now) is None

@@ -1,0 +1,86 @@
+import pytest
+
+from tasks.text.authors import parse_authors
+
+
+@pytest.mark.parametrize(
+    ("raw", "persons"),
+    [
+        ("Von Vanessa Franke", ("Vanessa Franke",)),
+        ("By Mara Quill", ("Mara Quill",)),
+        ("Por Juan Pérez", ("Juan Pérez",)),
+        ("Text: Ines Roy", ("Ines Roy",)),
+        ("Veröffentlicht von Tobias Fenn am 12. März 2024", ("Tobias Fenn",)),
+        ("von lupa am 26/10/13, 03:48 pm", ("lupa",)),
+        ("Posted by Ines Roy at 18:52", ("Ines Roy",)),
+        ("Dr. Mara Quill", ("Mara Quill",)),
+        ("Mara Quill, PhD", ("Mara Quill",)),
+        ("© Ines Roy Ines Roy", ("Ines Roy",)),
+    ],
+)
+def test_prefixes_dates_and_honorifics_are_stripped(raw: str, persons: tuple[str, ...]) -> None:
+    assert parse_authors([raw]).persons == persons
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "By Mara Quill and Tobias Fenn",
+        "Von Mara Quill und Tobias Fenn",
+        "Por Mara Quill y Tobias Fenn",
+        "Mara Quill, Tobias Fenn",
+        "Mara Quill; Tobias Fenn",
+        "Mara Quill / Tobias Fenn",
+        "Mara Quill & Tobias Fenn",
+    ],
+)
+def test_lists_are_split(raw: str) -> None:
+    assert parse_authors([raw]).persons == ("Mara Quill", "Tobias Fenn")
+
+
+def test_one_letter_conjunction_only_in_lower_case() -> None:
+    assert parse_authors(["Maria Rossi e Luca Bianchi"]).persons == ("Maria Rossi", "Luca Bianchi")
+    # A capital initial is part of the name.
+    assert parse_authors(["By Jane A Roe"]).persons == ("Jane A Roe",)
+
+
+def test_last_first_order_is_turned_round() -> None:
+    assert parse_authors(["Quill, Mara"]).persons == ("Mara Quill",)
+
+
+def test_role_after_the_name_is_dropped() -> None:
+    raw = "Jane Roe, Chief Technology Officer and head of research at Avalon Labs"
+    assert parse_authors([raw]).persons == ("Jane Roe",)
+    assert parse_authors(["Ben Silverman Games Editor"]).persons == ("Ben Silverman",)
+
+
+@pytest.mark.parametrize(
+    "raw", ["USA Today", "The Daily Journal", "TC Redazione", "dpa", "AFP", "Redaktion", "gazette.example.com"]
+)
+def test_organisations_are_not_people(raw: str) -> None:
+    parsed = parse_authors([raw])
+    assert parsed.persons == ()
+    assert parsed.organisations
+
+
+def test_the_site_is_an_organisation_unless_it_is_a_blog_on_a_platform() -> None:
+    assert parse_authors(["Autoblog"], sitenames=["Autoblog", "autoblog.com"]).organisations == ("Autoblog",)
+    assert parse_authors(["Madame Quill"], sitenames=["Madame Quill"]).organisations == ("Madame Quill",)
+    # A blog on a blogging platform is named after its author.
+    assert parse_authors(["quillblog"], sitenames=["quillblog"], personal_site=True).persons == ("quillblog",)
+
+
+def test_particles_are_part_of_the_name() -> None:
+    assert parse_authors(["Alejandro de la Garza"]).persons == ("Alejandro de la Garza",)
+    assert parse_authors(["Maria do Carmo"]).persons == ("Maria do Carmo",)
+    assert parse_authors(["Christoph Hein Chefredakteur"]).persons == ("Christoph Hein",)
+    assert parse_authors(["About the Author"]).persons == ()
+
+
+@pytest.mark.parametrize("raw", ["Unsere Autoren", "Follow", "No Author", "Updated 3 hours ago", "Share"])
+def test_junk_is_no_author(raw: str) -> None:
+    assert parse_authors([raw]).persons == ()
+
+
+def test_same_person_twice_and_first_name_alone_are_one() -> None:
+    assert parse_authors(["Nils", "Nils Pickert", "Nils Pickert"]).persons == ("Nils Pickert",)
