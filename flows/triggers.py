@@ -5,10 +5,11 @@ quietly returns the earlier run. Here an unknown name is refused (naming the one
 takes), and a returned earlier run is said to be one, with its state.
 """
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
@@ -43,19 +44,27 @@ def trigger(name: str, parameters: dict[str, Any], *, key: str | None = None) ->
         raise TriggerError(
             f"{name} has no parameter {', '.join(map(repr, unknown))} (it takes: {', '.join(sorted(accepted))})"
         )
-    asked_at = datetime.now(UTC)
+    key = key or idempotency_key(name, parameters)
+    earlier = _runs_with_key(key)
     try:
-        run = run_deployment(
-            name, parameters=parameters, idempotency_key=key or idempotency_key(name, parameters), timeout=0
-        )
+        run = run_deployment(name, parameters=parameters, idempotency_key=key, timeout=0)
     except PrefectHTTPStatusError as exc:
         raise TriggerError(f"{name} rejected the run: {' '.join(exc.response.text.split())}") from None
     assert isinstance(run, FlowRun)  # sync call: not a coroutine
     line = f"flow run {run.id} ({run.name}) of {name}: {run.state_name}"
-    created = run.created
-    if created is not None and created < asked_at - timedelta(seconds=2):
+    if run.id in earlier:
+        created = f" (created {run.created:%H:%M:%S} UTC)" if run.created else ""
         line += (
-            f" -- an earlier run with the same deployment and parameters (created {created:%H:%M:%S} UTC)"
-            " was returned, not a new one; pass --idempotency-key NEW to start another"
+            f" -- an earlier run with the same deployment and parameters{created} was returned, not a new"
+            " one; pass --idempotency-key NEW to start another"
         )
     return line
+
+
+def _runs_with_key(key: str) -> set[UUID]:
+    """Flow runs the server already holds under idempotency key ``key``."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=[key]))
+        )
+    return {run.id for run in runs}
