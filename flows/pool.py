@@ -9,6 +9,7 @@ The flow hands the pool itself to its batch tasks (they run on threads of the fl
 anything with the :class:`BatchRunner` shape can stand in for it.
 """
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -106,7 +107,7 @@ class WorkerPool:
         """Process ``refs`` in a worker; isolate and record any input that kills its worker."""
         executor, generation = self._current()
         try:
-            return executor.submit(self.batch_fn, list(refs), self.options, now).result()
+            return executor.submit(in_worker, self.batch_fn, list(refs), self.options, now).result()
         except BrokenProcessPool:
             self._replace_broken(generation)
         if len(refs) == 1:
@@ -120,6 +121,23 @@ class WorkerPool:
 
 def _noop() -> None:
     return None
+
+
+_LIBC = ctypes.CDLL(None)
+
+
+def in_worker(batch_fn: BatchFn, refs: list[InputRef], options: PipelineOptions, now: datetime) -> BatchResult:
+    """One batch inside a worker, then the memory its pages used handed back to the system.
+
+    Parsed pages leave the allocator's arenas fragmented: without ``malloc_trim`` a worker's
+    resident memory kept growing with the pages it had seen (+155 MiB over the 1,473 dev-set
+    pages, against +71 MiB with it; the rest is spaCy's vocabulary and first-use caches, which
+    level off), so peak memory was not flat in the corpus size.
+    """
+    try:
+        return batch_fn(refs, options, now)
+    finally:
+        _LIBC.malloc_trim(0)
 
 
 def _start_worker(parent: int, options: PipelineOptions) -> None:

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from prefect.futures import PrefectFuture
 from prefect.tasks import Task
 
-from flows.pool import BatchFn, BatchRunner, WorkerPool
+from flows.pool import BatchFn, BatchRunner, WorkerPool, in_worker
 from flows.settings import Settings, pipeline_options
 from tasks.core.errors import BatchError, WorkerCrashed
 from tasks.core.records import BatchResult, InputRef, failed
@@ -43,7 +43,7 @@ class InProcessRunner:
 
     def run(self, refs: Sequence[InputRef], now: datetime) -> BatchResult:
         """The batch's results, one per input, in order."""
-        return self.batch_fn(list(refs), self.options, now)
+        return in_worker(self.batch_fn, list(refs), self.options, now)
 
 
 class Batches(Protocol):
