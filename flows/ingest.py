@@ -17,6 +17,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import closing
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -41,6 +42,7 @@ from flows.stop import StopRequested, stop_on_signals
 from storage.backend import Store, open_dataset
 from tasks.core.errors import is_retryable
 from tasks.core.records import BatchResult, InputRef, ItemResult
+from tasks.ner.people import KnownPeople, link_lone_surnames
 from tasks.sources.collect import Collector, Skipped, fetch_pages
 from tasks.sources.web.formats import Link
 from tasks.sources.web.harvest import Harvest
@@ -152,6 +154,8 @@ class _Run:
         # Workers take seconds to start (imports, the entity model): the pool starts at the first input
         # with work, so their warm-up overlaps collection; a re-run with nothing new never starts them.
         self.batches = batches_for(settings, process_batch_task)
+        #: Full names met in earlier articles (this dataset's), for lone surnames in later ones.
+        self.people = KnownPeople.from_state(dataset.load_state("people"))
         self.window: deque[tuple[list[InputRef], datetime, PrefectFuture[BatchResult]]] = deque()
 
     def run(self, sources: list[str]) -> None:
@@ -171,6 +175,7 @@ class _Run:
                     settings=self.settings,
                     spool=spool,
                     validators=self.dataset.load_state("http-validators"),
+                    on_progress=self.progress.requests,
                 ),
                 spool,
                 fingerprints=self.dataset.load_state("fingerprints"),
@@ -187,6 +192,7 @@ class _Run:
             for source in collector.empty_sources:
                 self.logger.warning("no inputs in %s: %s", source, EMPTY_SOURCE_HINT)
             self.dataset.save_state("fingerprints", collector.fingerprints)
+            self.dataset.save_state("people", self.people.to_state())
             if collector.validators and not self.stop:  # only now: what the web sources listed is committed
                 self.dataset.save_state("http-validators", collector.validators)
         self.summary.cancelled = bool(self.stop)
@@ -230,6 +236,8 @@ class _Run:
         while len(self.window) > keep:
             batch, now, future = self.window.popleft()
             result = self.batches.result(batch, future, now)
+            # In the order of submission, whatever order the workers finished in: deterministic.
+            result = replace(result, items=tuple(link_lone_surnames(result.items, self.people)))
             self.summary.add_batch(result)
             self._take(result.items)
             self.progress.finished(len(result.items))
