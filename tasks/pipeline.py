@@ -143,13 +143,14 @@ def process_one(
 def _extract(raw: RawDocument, now: datetime, options: ExtractOptions) -> Extracted:
     if raw.html is not None:
         return extract_html(raw, now=now, options=options)
-    candidates = [DateCandidate(raw.published_at, "feed")] if raw.published_at else []
-    published = decide_published(candidates, now=now, url=raw.url)
+    hints = raw.hints
+    candidates = [DateCandidate(hints.published_at, "feed")] if hints.published_at else []
+    published = decide_published(candidates, now=now, url=hints.url)
     return Extracted(
         text=raw.text or "",
-        title=raw.title,
-        url=raw.url,
+        title=hints.title,
+        url=hints.url,
         published_at=published.at,
-        published_at_raw=published.raw if published.at else raw.published_at,
+        published_at_raw=published.raw if published.at else hints.published_at,
         date_source=published.source,
     )

@@ -29,6 +29,21 @@ def fast_pickle(cls: type[_T]) -> type[_T]:
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)
+class Hints:
+    """What is known of a page before it is read, passed along whole from the input to the
+    extractor: where it lives, and what the feed, sitemap or jsonl record that listed it said."""
+
+    url: str | None = None
+    title: str | None = None
+    #: The date exactly as the listing wrote it, unparsed (the extractor decides).
+    published_at: str | None = None
+
+
+NO_HINTS = Hints()
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
 class InputRef:
     """One input to process, found by discovery. Cheap to pickle: content is read by the worker."""
 
@@ -42,21 +57,23 @@ class InputRef:
     offset: int | None = None
     #: For fetched pages and WARC records: where the page came from, and what the feed or
     #: sitemap that listed it said about it.
-    url: str | None = None
-    title: str | None = None
-    published_at: str | None = None
+    hints: Hints = NO_HINTS
+
+    @property
+    def url(self) -> str | None:
+        """The page's URL, when the input knows it (fetched pages, WARC records)."""
+        return self.hints.url
 
 
 @dataclass(frozen=True, slots=True)
 class RawDocument:
-    """An input as loaded: HTML to extract or flat text to clean, plus caller-supplied hints."""
+    """An input as loaded: HTML to extract or flat text to clean, plus the hints of its input
+    (or, for a jsonl record, of the record itself)."""
 
     ref: InputRef
     html: str | None = None
     text: str | None = None
-    url: str | None = None
-    title: str | None = None
-    published_at: str | None = None
+    hints: Hints = NO_HINTS
 
 
 @dataclass(frozen=True, slots=True)

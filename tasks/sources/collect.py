@@ -27,7 +27,7 @@ import httpx
 
 from tasks.core.errors import BatchError, InternalError, NewsflowError, SourceNotFound, UnreadableSource
 from tasks.core.identity import sha256_hex, url_digest
-from tasks.core.records import InputRef, ItemResult, failed
+from tasks.core.records import Hints, InputRef, ItemResult, failed
 from tasks.core.vocabulary import Outcome, Stage
 from tasks.sources.discover import DiscoverOptions, Fingerprints, discover, estimate
 from tasks.sources.web.fetch import Fetcher, FetchOptions
@@ -179,7 +179,7 @@ def _source_ref(source: str) -> InputRef:
 
 
 def _url_ref(url: str) -> InputRef:
-    return InputRef(source_uri=url, kind="html", path="", digest=url_digest(url), size=0, url=url)
+    return InputRef(source_uri=url, kind="html", path="", digest=url_digest(url), size=0, hints=Hints(url=url))
 
 
 def fetch_pages(

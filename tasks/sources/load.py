@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import charset_normalizer
 
 from tasks.core.errors import DecodeError, InvalidRecord, NotHtml, TooLarge
-from tasks.core.records import InputRef, RawDocument
+from tasks.core.records import Hints, InputRef, RawDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +50,9 @@ def load(ref: InputRef, options: LoadOptions | None = None) -> RawDocument:
             raise NotHtml("binary content, not an HTML page")
         raise DecodeError("binary content, not text")
     text = decode(data)
-    hints = {"url": ref.url, "title": ref.title, "published_at": ref.published_at}
     if ref.kind == "html":
-        return RawDocument(ref=ref, html=text, **hints)
-    return RawDocument(ref=ref, text=text, **hints)
+        return RawDocument(ref=ref, html=text, hints=ref.hints)
+    return RawDocument(ref=ref, text=text, hints=ref.hints)
 
 
 def decode(data: bytes) -> str:
@@ -133,9 +132,11 @@ def _load_record(ref: InputRef) -> RawDocument:
         ref=ref,
         html=html if isinstance(html, str) else None,
         text=text if isinstance(text, str) and not isinstance(html, str) else None,
-        url=_optional_str(record, "url"),
-        title=_optional_str(record, "title"),
-        published_at=_optional_str(record, "published_at"),
+        hints=Hints(
+            url=_optional_str(record, "url"),
+            title=_optional_str(record, "title"),
+            published_at=_optional_str(record, "published_at"),
+        ),
     )
 
 

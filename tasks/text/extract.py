@@ -82,9 +82,10 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
     """Extract the article in ``doc.html``. Raises EmptyExtraction when the page has no text."""
     opts = options or ExtractOptions()
     tree = parse_html(doc.html or "")
-    meta = read_metadata(tree, url=doc.url)
-    url = doc.url or meta.url
-    candidates = [DateCandidate(doc.published_at, "feed")] if doc.published_at else []
+    hints = doc.hints
+    meta = read_metadata(tree, url=hints.url)
+    url = hints.url or meta.url
+    candidates = [DateCandidate(hints.published_at, "feed")] if hints.published_at else []
     candidates += meta.dates
     prestrip(tree)
     monthfirst = _month_first(meta)
@@ -119,7 +120,7 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         sitename = sitename or (organisations[0] if organisations else None)
     return Extracted(
         text=text,
-        title=doc.title or meta.title,
+        title=hints.title or meta.title,
         authors=authors,
         url=url,
         published_at=published.at,

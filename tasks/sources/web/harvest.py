@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tasks.core.errors import BadUrl, NewsflowError, TooLarge, UnreadableSource, UnsupportedType
 from tasks.core.identity import canonical_url, sha256_hex, url_digest
-from tasks.core.records import InputRef, ItemResult, failed
+from tasks.core.records import Hints, InputRef, ItemResult, failed
 from tasks.sources.web.fetch import Fetched, Fetcher
 from tasks.sources.web.formats import (
     MAX_DECOMPRESSED_BYTES,
@@ -134,16 +134,14 @@ def fetched_ref(fetched: Fetched, link: Link) -> InputRef:
         path=fetched.path,
         digest=url_digest(link.url),
         size=fetched.size,
-        url=fetched.final_url,
-        title=link.title,
-        published_at=link.published_at,
+        hints=Hints(url=fetched.final_url, title=link.title, published_at=link.published_at),
     )
 
 
 def failure_item(url: str, exc: NewsflowError, *, digest: str | None = None) -> ItemResult:
     """A URL (or an entry of a source) that produced nothing, recorded like any failed input.
     Keyed in the ledger by ``digest``, by default the URL's :func:`url_digest`."""
-    ref = InputRef(source_uri=url, kind="html", path="", digest=digest or url_digest(url), size=0, url=url)
+    ref = InputRef(source_uri=url, kind="html", path="", digest=digest or url_digest(url), size=0, hints=Hints(url=url))
     return failed(ref, exc, stage="fetch")
 
 
@@ -176,7 +174,7 @@ def warc_refs(
                     path=str(target),
                     digest=entry.digest,
                     size=len(entry.body),
-                    url=entry.url,
+                    hints=Hints(url=entry.url),
                 )
             elif on_failure is not None:
                 where = entry.url or "end"

@@ -12,7 +12,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tasks.core.identity import url_digest
-from tasks.core.records import InputRef, ItemResult
+from tasks.core.records import Hints, InputRef, ItemResult
 from tasks.core.vocabulary import Outcome
 from tasks.sources.collect import Collected, Collector, Skipped, fetch_pages
 from tasks.sources.web.fetch import FetchOptions
@@ -185,4 +185,6 @@ def test_a_truncated_gzipped_sitemap_from_the_web_does_not_stop_the_run(tmp_path
 def _page_ref(url: str, tmp_path: Path) -> InputRef:
     path = tmp_path / hashlib.sha256(url.encode()).hexdigest()
     path.write_bytes(PAGE)
-    return InputRef(source_uri=url, kind="html", path=str(path), digest=url_digest(url), size=len(PAGE), url=url)
+    return InputRef(
+        source_uri=url, kind="html", path=str(path), digest=url_digest(url), size=len(PAGE), hints=Hints(url=url)
+    )

@@ -57,7 +57,7 @@ def test_jsonl_records(tmp_path: Path) -> None:
     )
     ok, bad, empty, listed = discover([str(feed)])
     doc = load(ok)
-    assert (doc.text, doc.url, doc.title, doc.published_at) == (
+    assert (doc.text, doc.hints.url, doc.hints.title, doc.hints.published_at) == (
         "Body",
         "https://a.example/x",
         "T",

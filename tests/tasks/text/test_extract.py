@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tasks.core.errors import EmptyExtraction
-from tasks.core.records import Extracted, InputRef, RawDocument
+from tasks.core.records import Extracted, Hints, InputRef, RawDocument
 from tasks.text.extract import ExtractOptions, extract_html
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -50,7 +50,7 @@ def _page(
 
 
 def _extract(html: str, **hints: str) -> Extracted:
-    return extract_html(RawDocument(ref=REF, html=html, **hints), now=NOW)
+    return extract_html(RawDocument(ref=REF, html=html, hints=Hints(**hints)), now=NOW)
 
 
 def _jsonld(payload: str) -> str:
