@@ -267,18 +267,24 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"source not found: {', '.join(missing)}")
     _check_out(args.out)
     _check_runner(args.runner, settings)
-    with _prefect_server(settings) as ready:
-        from flows.ingest import ingest  # (its imports overlap the server's start)
+    from flows.unchanged import unchanged_run
 
-        ready()
-        summary = ingest(
-            sources=list(args.sources),
-            out=args.out,
-            batch_size=args.batch_size,
-            workers=args.workers,
-            flush_rows=args.flush_rows,
-            runner=args.runner,
-        )
+    summary = unchanged_run(list(args.sources), settings.model_copy(update={"out": args.out}))
+    if summary is None:
+        with _prefect_server(settings) as ready:
+            from flows.ingest import ingest  # (its imports overlap the server's start)
+
+            ready()
+            summary = ingest(
+                sources=list(args.sources),
+                out=args.out,
+                batch_size=args.batch_size,
+                workers=args.workers,
+                flush_rows=args.flush_rows,
+                runner=args.runner,
+            )
+    elif not args.json:
+        print("nothing new: every input is already in the dataset (no Prefect run was needed)")
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:

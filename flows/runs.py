@@ -10,9 +10,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from prefect import get_run_logger
-from prefect.artifacts import create_markdown_artifact
-
 from storage.backend import Store
 from tasks.core.vocabulary import RunStatus
 
@@ -36,9 +33,34 @@ def status(report: Report) -> RunStatus:
     return "cancelled" if report.cancelled else "failed" if report.error else "completed"
 
 
+def run_row(
+    report: Report, flow: str, *, started_at: datetime, finished_at: datetime, sources: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The run's row of the ``runs`` table."""
+    return {
+        "discovered": 0,
+        "ingested": 0,
+        "duplicate": 0,
+        "unchanged": 0,
+        "empty": 0,
+        "failed": 0,
+        **report.run_row(),
+        "run_id": report.run_id,
+        "flow": flow,
+        "status": status(report),
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "sources": list(sources),
+        "error": report.error,
+    }
+
+
 @contextmanager
 def recorded_run(dataset: Store, flow: str, report: Report, *, sources: Sequence[str] = ()) -> Iterator[None]:
     """Run the body; afterwards (success or not) leave the artifact and the ``runs`` row."""
+    from prefect import get_run_logger
+    from prefect.artifacts import create_markdown_artifact
+
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     started = time.monotonic()
@@ -59,22 +81,7 @@ def recorded_run(dataset: Store, flow: str, report: Report, *, sources: Sequence
             )
         except Exception as exc:  # a report must never hide the run's own outcome
             logger.warning("could not leave the %s artifact: %s", flow, exc)
-        row = {
-            "discovered": 0,
-            "ingested": 0,
-            "duplicate": 0,
-            "unchanged": 0,
-            "empty": 0,
-            "failed": 0,
-            **report.run_row(),
-            "run_id": report.run_id,
-            "flow": flow,
-            "status": status(report),
-            "started_at": started_at,
-            "finished_at": finished_at,
-            "sources": list(sources),
-            "error": report.error,
-        }
+        row = run_row(report, flow, started_at=started_at, finished_at=finished_at, sources=sources)
         try:
             dataset.record_run(row, now=finished_at)
         except Exception as exc:
