@@ -16,8 +16,6 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
-
 from tasks.core.vocabulary import Phase
 
 
@@ -46,7 +44,9 @@ class Progress:
         self.clock = clock
         self.started = clock()
         self.phase: Phase = "discover"
-        self.total = 0
+        #: Inputs collected so far, and what the up-front estimate said there would be.
+        self.collected = 0
+        self.estimate = 0
         self.estimated = True
         self.done = 0
         self.commits = 0
@@ -62,6 +62,8 @@ class Progress:
 
     def __enter__(self) -> "Progress":
         if self._want_artifact:
+            from prefect.artifacts import create_progress_artifact
+
             try:
                 self._artifact_id = create_progress_artifact(0.0, key="ingest-progress", description="newsflow ingest")
             except Exception:  # progress must never fail a run
@@ -112,15 +114,21 @@ class Progress:
             self.log(f"{phase}: {detail}" if detail else phase)
         self._tick(force=True)
 
+    @property
+    def total(self) -> int:
+        """The inputs of the run: exact once collection is over, else the larger of what is
+        collected so far and the estimate."""
+        return self.collected if not self.estimated else max(self.collected, self.estimate)
+
     def found(self, count: int = 1, *, final: bool = False) -> None:
         """``count`` more inputs found; ``final`` when collection is over (the total is exact)."""
-        self.total += count
+        self.collected += count
         self.estimated = not final
         self._tick()
 
     def expect(self, estimate: int) -> None:
         """An estimate of the total, before collection has found everything."""
-        self.total = max(self.total, estimate)
+        self.estimate = estimate
         self._tick()
 
     def finished(self, count: int) -> None:
@@ -182,6 +190,8 @@ class Progress:
     def _push_artifact(self, force: bool = False, final: bool = False) -> None:
         if self._artifact_id is None:
             return
+        from prefect.artifacts import update_progress_artifact
+
         total = max(self.total, self.done)
         share = 100.0 if final else (100.0 * self.done / total if total else 0.0)
         try:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from flows.settings import use_prefect_api
+from flows.settings import default_prefect_home, use_prefect_api
 
 _PR_SET_PDEATHSIG = 1
 
@@ -109,14 +109,26 @@ def local_server(home: Path, host: str, port: int, startup_timeout: float) -> It
 class EmbeddedServer:
     """A running embedded server: its API URL, a wait for it to answer, and a stop."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], api_url: str, startup_timeout: float) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[bytes], api_url: str, startup_timeout: float, log: Path | None = None
+    ) -> None:
         self.proc = proc
         self.api_url = api_url
         self.startup_timeout = startup_timeout
+        #: Where the server's own output goes.
+        self.log = log
 
     def wait_healthy(self) -> None:
-        """Block until the server answers (its first start on a fresh PREFECT_HOME migrates)."""
-        wait_healthy(self.api_url, self.startup_timeout, self.proc)
+        """Block until the server answers (its first start on a fresh PREFECT_HOME migrates); a
+        server that dies first is reported with the last line of its log."""
+        try:
+            wait_healthy(self.api_url, self.startup_timeout, self.proc)
+        except (RuntimeError, TimeoutError) as exc:
+            tail = ""
+            if self.log is not None and self.log.is_file():
+                lines = self.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                tail = f"; its log {self.log} ends: {lines[-1][:300]}" if lines else ""
+            raise RuntimeError(f"Prefect's embedded server did not start: {exc}{tail}") from None
 
     def stop(self) -> None:
         """Stop the server (Prefect's own stop: terminate, then kill after 5 s)."""
@@ -176,14 +188,22 @@ def start_embedded_server(startup_timeout: float) -> EmbeddedServer:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # Its own session: a Ctrl-C at the terminal is the CLI's to handle (it stops the run cleanly,
-    # which needs the server); the server stops at exit, or with the CLI if that is killed.
+    # which needs the server); the server stops at exit, or with the CLI if that is killed. Its
+    # output goes to a log beside its database, not the user's terminal: stopped at exit, its event
+    # recorder is cancelled mid-flush and prints a 100-line traceback that means nothing to a user.
+    home = Path(os.environ.get("PREFECT_HOME") or default_prefect_home()).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    log = open(home / "embedded-server.log", "ab")  # noqa: SIM115  (the server process holds it)
     proc = subprocess.Popen(
         embedded_command(port),
         env={**os.environ, **EMBEDDED_ENV},
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
         preexec_fn=_die_with_parent,
     )
-    server = EmbeddedServer(proc, f"http://127.0.0.1:{port}/api", startup_timeout)
+    log.close()  # the child has its own descriptor
+    server = EmbeddedServer(proc, f"http://127.0.0.1:{port}/api", startup_timeout, home / "embedded-server.log")
     atexit.register(server.stop)
     use_prefect_api(server.api_url, ui=False)
     return server
