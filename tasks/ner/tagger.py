@@ -320,11 +320,14 @@ class Tagger:
         joined = [f"{title}{_TITLE_BREAK}{text}" if title else text for text, title in zip(texts, titles, strict=True)]
         docs: list[Doc | None] = [None] * len(texts)
         for language, model in self.models.items():
-            batch = [i for i, code in enumerate(codes) if code == language]
+            batch = [i for i, code in enumerate(codes) if code == language and len(joined[i]) <= model.max_length]
             # Eight at a time: as fast as bigger batches here, and the network's intermediate
             # arrays stay small (they grow with the batch).
             for i, doc in zip(batch, model.pipe([joined[i] for i in batch], batch_size=8), strict=True):
                 docs[i] = doc
+            for i, code in enumerate(codes):
+                if code == language and len(joined[i]) > model.max_length:
+                    docs[i] = _read_in_pieces(model, joined[i])
         out = []
         for i, text in enumerate(joined):
             body = len(text) - len(texts[i])  # where the body starts in the joined string
@@ -427,6 +430,23 @@ class Tagger:
                 out.remove(m)
             out.add(Mention(text[start:end], entry.label, start, end, entry.entity_id, entry.name, "gazetteer"))
         return list(out.items)
+
+
+def _read_in_pieces(model: Language, text: str) -> Doc:
+    """One doc of a text longer than spaCy reads at once (``max_length``, 1,000,000 characters),
+    from pieces cut after line breaks: the same characters, so offsets hold."""
+    from spacy.tokens import Doc
+
+    limit = model.max_length
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + limit)
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut > start else end
+        pieces.append(text[start:end])
+        start = end
+    return Doc.from_docs(list(model.pipe(pieces, batch_size=1)), ensure_whitespace=False)
 
 
 def _shouting(text: str) -> bool:

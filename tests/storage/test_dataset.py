@@ -141,3 +141,28 @@ def test_a_failure_already_on_record_commits_again_without_a_row(tmp_path: Path)
     only_repeats.open()
     assert only_repeats.commit([flaky], run_id="r3", flush_id="r3-0", now=NOW).files == ()
     assert flaky.ref.digest not in only_repeats.index.done_digests  # still retried by later runs
+
+
+def test_a_dead_runs_scratch_is_removed_by_the_next_open_and_a_live_ones_kept(tmp_path: Path) -> None:
+    live = Dataset(tmp_path)
+    live.open()
+    dead = tmp_path / ".newsflow" / "scratch" / "dead-run"
+    (dead / "pages").mkdir(parents=True)
+    (dead / "pages" / "page.html").write_text("<html></html>", encoding="utf-8")
+    with live.scratch("live-run") as spool:
+        (spool / "page.html").write_text("<html></html>", encoding="utf-8")
+        Dataset(tmp_path).open()  # another run opening the dataset meanwhile
+        assert not dead.exists()  # nobody holds its lock: a crashed run's
+        assert (spool / "page.html").exists()  # a running one's stays
+    assert not spool.exists()
+
+
+def test_a_dataset_path_with_a_quote_is_just_a_path(tmp_path: Path) -> None:
+    from storage.query import connect
+
+    root = tmp_path / "it's a 'dataset'; DROP"
+    dataset = Dataset(root)
+    dataset.open()
+    dataset.commit([article_item("a")], run_id="r1", flush_id="r1-0", now=NOW)
+    con = connect(root)
+    assert con.sql("SELECT count(*) FROM articles").fetchall() == [(1,)]

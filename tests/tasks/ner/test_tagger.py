@@ -259,3 +259,16 @@ def test_organisation_names_the_model_mistyped_or_cut_short_are_made_whole(tmp_p
         "Council": "ORG",  # "The Council on Monday": a date is not part of the name
     }
     assert found["Council on Foreign Relations"].entity_id == "nf:org:council-on-foreign-relations"
+
+
+def test_a_text_longer_than_spacy_reads_at_once_is_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (spaCy refuses texts over max_length, 1,000,000 characters: such an article failed as internal_error.)
+    tagger = get_tagger(TagOptions())
+    model = tagger.models["en"]
+    monkeypatch.setattr(model, "max_length", 2_000)
+    para = "Officials in Seoul met Foreign Minister Cho Tae-yul on Monday to discuss North Korea.\n"
+    text = para * 60  # ~5,200 characters: three pieces
+    whole = tagger.tag(text, None, "en")
+    assert len(whole) >= 60 * 3
+    assert all(text[m.start : m.end] == m.text for m in whole)
+    assert {m.text for m in whole if m.start > 4_000} >= {"Seoul", "North Korea"}  # the last piece was read too
