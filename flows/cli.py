@@ -53,6 +53,22 @@ def _setting(field: str) -> Callable[[str], Any]:
     return parse
 
 
+def _keep_going_on_a_closed_pipe() -> None:
+    """``newsflow ingest ... | head`` must not stop the ingest when ``head`` exits: rich (which
+    writes Prefect's log lines) raises ``SystemExit`` on a broken pipe; here the output goes to
+    /dev/null from then on, and the run finishes (its summary is in the ``runs`` table)."""
+    from rich.console import Console
+
+    def on_broken_pipe(console: Console) -> None:
+        console.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+
+    Console.on_broken_pipe = on_broken_pipe  # type: ignore[method-assign,assignment]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
     try:
@@ -60,10 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:  # still let --help work; a command reports it before starting
         settings, settings_error = DEFAULTS, exc
     parser = _parser(settings)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's own parser, so the hint is its --help
+        getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not hasattr(args, "command"):
         parser.print_help()
         return 2
+    _keep_going_on_a_closed_pipe()
     try:
         if settings_error is not None:
             raise UsageError(str(settings_error))
@@ -123,7 +142,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         help="exit 1 when any input failed (for cron and CI); without it, only a failed run exits 1",
     )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
-    ingest.set_defaults(command=_ingest)
+    ingest.set_defaults(command=_ingest, parser=ingest)
 
     compact = sub.add_parser(
         "compact",
@@ -138,7 +157,8 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         help="rewrite a partition when a table has at least this many files "
         f"(default: %(default)s; {env_name('compact_min_files')})",
     )
-    compact.set_defaults(command=_compact)
+    compact.add_argument("--json", action="store_true", help="print the summary as JSON")
+    compact.set_defaults(command=_compact, parser=compact)
 
     serve = sub.add_parser(
         "serve",
@@ -161,7 +181,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         default=settings.server_port,
         help=f"server port (default: %(default)s; {env_name('server_port')})",
     )
-    serve.set_defaults(command=_serve)
+    serve.set_defaults(command=_serve, parser=serve)
 
     trigger = sub.add_parser(
         "trigger",
@@ -180,11 +200,11 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         help="a parameter; VALUE is read as JSON when it parses, else as a string",
     )
     trigger.add_argument("--idempotency-key", help="explicit key: triggers with the same key make one run")
-    trigger.set_defaults(command=_trigger)
+    trigger.set_defaults(command=_trigger, parser=trigger)
 
     show = sub.add_parser("show", help="print what a dataset holds, queried with DuckDB")
     _dataset_argument(show, settings)
-    show.set_defaults(command=_show)
+    show.set_defaults(command=_show, parser=show)
 
     sql = sub.add_parser(
         "sql",
@@ -197,7 +217,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     _out_option(sql, settings)
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     sql.add_argument("--max-rows", type=int, default=40, help="rows shown as a table (default: %(default)s)")
-    sql.set_defaults(command=_sql)
+    sql.set_defaults(command=_sql, parser=sql)
     return parser
 
 
@@ -220,8 +240,26 @@ def _dataset_argument(parser: argparse.ArgumentParser, settings: Settings) -> No
 
 def _dataset(out: str) -> str | Path:
     """A dataset to read: a local one must exist (one line naming it otherwise); an object store
-    is only asked when it is read."""
-    return out if is_remote(out) else require_dataset(out)
+    needs credentials (it is only asked when it is read)."""
+    if is_remote(out):
+        _check_credentials(out)
+        return out
+    return require_dataset(out)
+
+
+#: Where an object store's credentials may come from (besides instance metadata, which is not tried).
+_AWS_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE")
+
+
+def _check_credentials(out: str) -> None:
+    if (
+        not any(os.environ.get(name) for name in _AWS_CREDENTIALS)
+        and not (Path.home() / ".aws" / "credentials").is_file()
+    ):
+        raise UsageError(
+            f"--out {out}: no credentials for the object store: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (AWS_ENDPOINT_URL for a store that is not AWS, AWS_REGION if needed)"
+        )
 
 
 def _storage_options(out: str, settings: Settings) -> dict[str, str]:
@@ -247,6 +285,7 @@ def _check_out(out: str) -> None:
     """``--out`` must be a directory newsflow can create or write, or an object store; checked
     before anything starts."""
     if is_remote(out):
+        _check_credentials(out)
         return
     if "://" in out:
         raise UsageError(f"--out {out}: a dataset is a local directory or s3://bucket/prefix")
@@ -258,6 +297,10 @@ def _check_out(out: str) -> None:
         raise UsageError(f"--out {out}: {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: {parent} is not writable")
+    try:  # what access() cannot tell (a read-only or special filesystem): create it now
+        (path / ".newsflow").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot be created: {exc.strerror or exc}") from None
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -294,7 +337,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     failed = summary["outcomes"].get("failed", 0)
     if summary.get("status") == "cancelled":
         return 130
-    return 1 if args.fail_on_error and failed else 0
+    if args.fail_on_error and failed:
+        print(
+            f"newsflow: {failed} input(s) failed (exit 1 for --fail-on-error; the reasons are above)", file=sys.stderr
+        )
+        return 1
+    return 0
 
 
 def _compact(args: argparse.Namespace, settings: Settings) -> int:
@@ -304,7 +352,14 @@ def _compact(args: argparse.Namespace, settings: Settings) -> int:
 
         ready()
         summary = compact(out=args.out, min_files=args.min_files)
-    print(json.dumps(summary, indent=2))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(
+            f"compacted {summary.get('partitions', 0)} partition(s) of {args.out}: "
+            f"{summary.get('files_before', 0)} files -> {summary.get('files_after', 0)}, "
+            f"{summary.get('duplicates_dropped', 0)} duplicate row(s) dropped"
+        )
     return 0
 
 
@@ -341,16 +396,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         if not overrides.is_file():
             raise UsageError(f"--params {overrides}: no such file")
+        import yaml
+
         try:
             unknown = set(load_overrides(overrides)) - {spec.name for spec in load_specs(project)}
-        except (ValueError, OSError) as exc:
-            raise UsageError(f"--params {exc}") from None
+        except (ValueError, OSError, yaml.YAMLError) as exc:
+            raise UsageError(f"--params {' '.join(str(exc).split())}") from None
         if unknown:
             raise UsageError(f"--params {overrides}: {project} has no deployment {', '.join(sorted(unknown))}")
     if settings.prefect_api_url:
         if not answers(settings.prefect_api_url):
             raise UsageError(f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url}")
         print(f"serving against the Prefect server at PREFECT_API_URL={settings.prefect_api_url}")
+        _check_parameters(project, overrides)
         _serve_deployments(project, overrides)
     else:
         if port_in_use(args.host, args.port):
@@ -365,10 +423,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"starting Prefect server on {args.host}:{args.port} (PREFECT_HOME={home}, log in {home}/server.log)")
         with local_server(home, args.host, args.port, startup_timeout=settings.prefect_startup_timeout) as api_url:
             use_prefect_api(api_url)
+            _check_parameters(project, overrides)
             print(f"Prefect server ready: UI at {api_url.removesuffix('/api')}")
             _serve_deployments(project, overrides)
     print("newsflow serve: stopped")
     return 0
+
+
+def _check_parameters(project: Path, overrides: Path | None) -> None:
+    """Every deployment's parameters, overrides included, against its flow, before serving. (Only
+    once this process points at its server: importing Prefect any earlier would tie it to
+    another one.)"""
+    from flows.deployments import check_parameters
+
+    try:
+        check_parameters(project, overrides)
+    except ValueError as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
 
 
 def _serve_deployments(project: Path, overrides: Path | None) -> None:
@@ -389,6 +460,12 @@ def _serve_deployments(project: Path, overrides: Path | None) -> None:
     runner = _Runner(pause_on_shutdown=False)
     for deployment in runner_deployments(project, overrides):
         runner.add_deployment(deployment)
+        schedules = ", ".join(
+            str(getattr(s.schedule, "cron", None) or getattr(s.schedule, "interval", ""))
+            for s in deployment.schedules or []
+        )
+        print(f"  serving {deployment.flow_name}/{deployment.name}: {schedules or 'no schedule (trigger it)'}")
+    print("ready: `newsflow trigger FLOW/DEPLOYMENT -p KEY=VALUE` starts a run; Ctrl-C or SIGTERM stops")
     with suppress(KeyboardInterrupt):
         asyncio.run(runner.start())
 
@@ -415,14 +492,17 @@ def _trigger(args: argparse.Namespace, settings: Settings) -> int:
 
 def _find_server(settings: Settings) -> None:
     """Point this process at the server to trigger on: PREFECT_API_URL, else a running serve's."""
-    from flows.server import answers, served_url
+    from flows.server import ServeNotAnswering, answers, served_url
     from flows.settings import use_prefect_api
 
     if settings.prefect_api_url:
         if not answers(settings.prefect_api_url):
             raise UsageError(f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url}")
         return
-    url = served_url(settings.resolved_server_home())
+    try:
+        url = served_url(settings.resolved_server_home())
+    except ServeNotAnswering as exc:
+        raise UsageError(f"{exc}; try again in a moment") from None
     if url is None:
         raise UsageError("no Prefect server to trigger on: start `newsflow serve` (or set PREFECT_API_URL)")
     use_prefect_api(url)

@@ -5,6 +5,7 @@
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -96,6 +97,35 @@ def load_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ValueError(f"{path}: expected 'deployment-name: {{parameter: value}}' mappings")
     return {str(k): dict(v) for k, v in data.items()}
+
+
+def check_parameters(path: Path, overrides: Path | None = None) -> None:
+    """Raise ``ValueError`` (one line: the deployment and what is wrong) unless every deployment's
+    parameters, with their overrides, are what its flow accepts (required ones may wait for the
+    trigger)."""
+    from prefect.exceptions import ParameterTypeError, SignatureMismatchError
+    from prefect.flows import load_flow_from_entrypoint
+
+    extra = load_overrides(overrides)
+    for spec in load_specs(path):
+        file, _, func = spec.entrypoint.partition(":")
+        flow: Any = load_flow_from_entrypoint(f"{(path.parent / file).resolve()}:{func}")
+        parameters = {**spec.parameters, **extra.get(spec.name, {})}
+        accepted = set(flow.parameters.properties)
+        unknown = sorted(set(parameters) - accepted)
+        if unknown:
+            raise ValueError(
+                f"{spec.name}: no parameter {', '.join(map(repr, unknown))} (it takes: {', '.join(sorted(accepted))})"
+            )
+        required = set(flow.parameters.required or ())
+        quiet = logging.getLogger("prefect.flows")
+        level, quiet.level = quiet.level, logging.CRITICAL  # the error is ours to report, in one line
+        try:  # a required parameter left for the trigger to give is checked with a stand-in
+            flow.validate_parameters({**{name: ["."] for name in required - set(parameters)}, **parameters})
+        except (ParameterTypeError, SignatureMismatchError) as exc:
+            raise ValueError(f"{spec.name}: {exc}") from None
+        finally:
+            quiet.setLevel(level)
 
 
 def runner_deployments(path: Path, overrides: Path | None = None) -> list["RunnerDeployment"]:

@@ -179,7 +179,7 @@ class _Run:
                 ),
                 spool,
                 fingerprints=self.dataset.load_state("fingerprints"),
-                on_fetch=lambda urls: self.progress.enter("fetch", f"{urls} web source(s) and listed URL(s)"),
+                on_fetch=self._fetching,
             )
             self.progress.enter("discover", ", ".join(sources))
             self.progress.expect(collector.estimate())
@@ -197,6 +197,12 @@ class _Run:
                 self.dataset.save_state("http-validators", collector.validators)
         self.summary.cancelled = bool(self.stop)
         self.summary.elapsed = time.monotonic() - started
+
+    def _fetching(self, urls: int) -> None:
+        """The web phase begins: ``urls`` web SOURCEs and listed URLs to fetch (each ends as an
+        input, so the total expected grows by as much)."""
+        self.progress.enter("fetch", f"{urls} web source(s) and listed URL(s)")
+        self.progress.expect(self.progress.estimate + urls)
 
     def _collect_and_process(self, collector: Collector) -> None:
         pending: list[InputRef] = []
@@ -253,7 +259,7 @@ class _Run:
             stats = self.dataset.commit(
                 self.buffer, run_id=self.summary.run_id, flush_id=flush_id, now=datetime.now(UTC)
             )
-            self.summary.add_commit(stats)
+            self.summary.add_commit(stats, self.buffer)
             self.progress.committed(len(self.buffer))
             self.flushes += 1
             self.buffer = []

@@ -5,11 +5,12 @@ three never disagree.
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from storage.dataset import CommitStats
-from tasks.core.records import BatchResult
+from tasks.core.records import BatchResult, ItemResult
 from tasks.core.vocabulary import OUTCOMES, Outcome
 from tasks.sources.discover import DiscoverOptions
 
@@ -45,19 +46,25 @@ class RunSummary:
     empty_sources: list[str] = field(default_factory=list)
 
     def add_batch(self, result: BatchResult) -> None:
-        """Count what the workers reported for one batch: cleanup hits, entities, timings."""
+        """Count what the workers reported for one batch: cleanup hits and timings."""
         self.stage_seconds.update(result.timings)
         for item in result.items:
             self.rule_hits.update(item.rule_hits)
-            for mention in item.mentions:
-                if mention.entity_name:
-                    self.entities[(mention.entity_name, mention.label)] += 1
 
-    def add_commit(self, stats: CommitStats) -> None:
-        """Count the outcomes and failure reasons the dataset recorded for one commit."""
+    def add_commit(self, stats: CommitStats, items: Sequence[ItemResult] = ()) -> None:
+        """Count the outcomes and failure reasons the dataset recorded for one commit, and the
+        entities of the articles it wrote (a duplicate's mentions are not in the dataset)."""
         self.outcomes.update(stats.outcomes)
         self.failure_reasons.update(stats.reasons)
         self.files_written += len(stats.files)
+        counted: set[str] = set()  # the first item of an article id is the one written
+        for item in items:
+            if item.article is None or item.article.article_id not in stats.written - counted:
+                continue
+            counted.add(item.article.article_id)
+            for mention in item.mentions:
+                if mention.entity_name:
+                    self.entities[(mention.entity_name, mention.label)] += 1
 
     def add_skip(self, outcome: Outcome, count: int = 1) -> None:
         """Count inputs that needed no work (``unchanged``, ``duplicate``)."""

@@ -69,13 +69,28 @@ def port_in_use(host: str, port: int) -> bool:
 SERVE_URL_FILE = "api-url"
 
 
-def served_url(home: Path) -> str | None:
-    """The API URL of the server a running ``newsflow serve`` started under ``home``, if it answers."""
+def served_url(home: Path, patience: float = 15.0) -> str | None:
+    """The API URL of the server a running ``newsflow serve`` started under ``home``: None when no
+    serve left one; when it did, it is asked for up to ``patience`` seconds (a busy server is slow
+    to answer), then :class:`ServeNotAnswering` is raised."""
     try:
         url = (home / SERVE_URL_FILE).read_text(encoding="utf-8").strip()
     except OSError:
         return None
-    return url if url and answers(url) else None
+    deadline = time.monotonic() + patience
+    while url:
+        if answers(url):
+            return url
+        if time.monotonic() > deadline:
+            raise ServeNotAnswering(
+                f"the server of `newsflow serve` at {url} is not answering (still starting, or busy)"
+            )
+        time.sleep(1)
+    return None
+
+
+class ServeNotAnswering(RuntimeError):
+    """``newsflow serve`` left its server's address, but the server does not answer."""
 
 
 @contextmanager

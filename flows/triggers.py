@@ -49,7 +49,11 @@ def trigger(name: str, parameters: dict[str, Any], *, key: str | None = None) ->
     try:
         run = run_deployment(name, parameters=parameters, idempotency_key=key, timeout=0)
     except PrefectHTTPStatusError as exc:
-        raise TriggerError(f"{name} rejected the run: {' '.join(exc.response.text.split())}") from None
+        try:
+            detail = str(exc.response.json().get("detail", exc.response.text))
+        except ValueError:
+            detail = exc.response.text
+        raise TriggerError(f"{name} rejected the run: {' '.join(detail.split())}") from None
     assert isinstance(run, FlowRun)  # sync call: not a coroutine
     line = f"flow run {run.id} ({run.name}) of {name}: {run.state_name}"
     if run.id in earlier:

@@ -96,6 +96,8 @@ class CommitStats:
     articles: int
     mentions: int
     failures: int
+    #: Ids of the articles this commit wrote (not the duplicates it dropped).
+    written: frozenset[str] = frozenset()
 
 
 class Dataset:
@@ -262,6 +264,7 @@ class Dataset:
             articles=tables["articles"].num_rows,
             mentions=tables["entity_mentions"].num_rows,
             failures=tables["failures"].num_rows,
+            written=frozenset(tables["articles"].column("article_id").to_pylist()),
         )
 
     def load_state(self, name: str) -> dict[str, Any]:

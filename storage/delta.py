@@ -524,4 +524,5 @@ def _stats(items: Sequence[ItemResult], flush: Flush, owned: set[str], mentions:
         articles=len(owned),
         mentions=mentions,
         failures=flush.tables["failures"].num_rows,
+        written=frozenset(owned),
     )

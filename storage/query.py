@@ -71,9 +71,11 @@ def connect(root: str | Path, *, storage_options: Mapping[str, str] | None = Non
             f"""
             CREATE VIEW mentions AS
             SELECT m.*, a.url, a.title AS article_title, a.published_at, a.language, a.sitename,
-                   substr(CASE m.field WHEN 'title' THEN a.title ELSE a.text END,
-                          greatest(1, m.start + 1 - {SNIPPET_CONTEXT}),
-                          m."end" - greatest(0, m.start - {SNIPPET_CONTEXT}) + {SNIPPET_CONTEXT}) AS snippet
+                   regexp_replace(
+                       substr(CASE m.field WHEN 'title' THEN a.title ELSE a.text END,
+                              greatest(1, m.start + 1 - {SNIPPET_CONTEXT}),
+                              m."end" - greatest(0, m.start - {SNIPPET_CONTEXT}) + {SNIPPET_CONTEXT}),
+                       '\\s+', ' ', 'g') AS snippet
             FROM entity_mentions AS m JOIN articles AS a USING (article_id)
             """
         )

@@ -89,3 +89,15 @@ deployments:
         httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
     seen = counts(out)
     assert seen["articles"][0] == 15  # the examples' articles, once, however often the schedule fired
+
+
+def test_serve_refuses_overrides_its_deployments_do_not_take(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("poll-feeds:\n  sorces: [/srv/news]\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSFLOW_SERVER_HOME=str(tmp_path / "server"), PREFECT_HOME=str(tmp_path / "server"))
+    proc = cli(["serve", "--params", str(params), "--port", str(free_port())], env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (
+        "newsflow: poll-feeds: no parameter 'sorces' (it takes: batch_size, flush_rows, out, runner, sources, workers)"
+    )

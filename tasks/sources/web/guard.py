@@ -138,7 +138,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
     """
     target = parse_target(url)
     if not allow_private and _is_ip(target.host) and not is_public(target.host):
-        raise BlockedAddress(f"{target.host} is not a public address")
+        raise BlockedAddress(f"{target.host} is not a public address (NEWSFLOW_ALLOW_PRIVATE_HOSTS=1 allows intranets)")
 
 
 async def resolve_public(host: str, port: int) -> list[str]:
@@ -155,7 +155,10 @@ async def resolve_public(host: str, port: int) -> list[str]:
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     blocked = [address for address in addresses if not is_public(address)]
     if blocked:
-        raise BlockedAddress(f"{host} resolves to non-public address(es) {', '.join(blocked)}")
+        raise BlockedAddress(
+            f"{host} resolves to non-public address(es) {', '.join(blocked)} "
+            "(refused by default; NEWSFLOW_ALLOW_PRIVATE_HOSTS=1 allows intranets)"
+        )
     if not addresses:
         raise FetchLater(f"{host} resolves to no address", reason="dns_error")
     return addresses
