@@ -355,6 +355,13 @@ _TEXT_DATES = (
 )
 
 
+# A label saying the date after it is an update, in the dev set's languages.
+_UPDATED = re.compile(
+    r"(?i)(?:updated|update|aktualisiert|actualizado|actualisé|mis à jour|aggiornato|atualizado|bijgewerkt"
+    r"|zaktualizowano|uppdaterad|opdateret|oppdatert|päivitetty|更新)\W{0,12}(?:\w+\W{1,3}){0,2}$"
+)
+
+
 def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str | None:
     """The first full date written in ``text`` (a date line under a headline: ``17.02.2025``,
     ``17. Februar 2025``, ``February 17, 2025``, ``2025年2月17日``), as ``YYYY-MM-DD``; None when
@@ -377,6 +384,8 @@ def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str |
                 found = datetime(year, month, day, tzinfo=UTC)
             except ValueError:
                 continue
+            if _UPDATED.search(text, max(0, match.start() - 30), match.start()):
+                continue  # "updated on 20.03.2025": the page's update, not its publication
             if found <= now and found.year >= 1990:
                 best = (match.start(), found.date().isoformat())
                 break

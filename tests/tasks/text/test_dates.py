@@ -271,3 +271,9 @@ def test_parse_written_keeps_the_offset_and_naive_strings() -> None:
     )
     assert parse_written("2025-02-17 20:44", now=NOW) == datetime(2025, 2, 17, 20, 44)
     assert parse_written("2025-02-17T20:44:00+99:00", now=NOW) is None
+
+
+def test_an_update_line_is_not_the_date_line() -> None:
+    assert date_in_text("Von Anna Berger, aktualisiert am 20.03.2025, 14.03.2025", now=NOW) == "2025-03-14"
+    assert date_in_text("Updated: March 20, 2025", now=NOW) is None
+    assert date_in_text("Published March 14, 2025. Updated March 20, 2025", now=NOW) == "2025-03-14"
