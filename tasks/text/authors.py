@@ -89,7 +89,7 @@ _ORG_WORDS = re.compile(
     r"""(?i)(?:^|\b)(?:
         redaktion|redazione|redacción|redaccion|rédaction|redactie|redakcja|redakce|redaksjon|redaktionen|
         newsroom|editorial|editors|editorial\ (?:staff|board|team)|staff\ writer|staff\ reports?|
-        news(?:\ (?:desk|service|agency|wire|staff))?|nachrichten|noticias|notizie|nouvelles|nieuws|
+        news(?:\ (?:desk|service|agency|wire|staff))?|wire|nachrichten|noticias|notizie|nouvelles|nieuws|
         agencia|agencias|agence|agentur|agenturen|agenzia|agencies|agency|
         associated\ press|reuters|afp|dpa|apa|epa|efe|ansa|kna|epd|sid|ap|upi|xinhua|yonhap|kyodo|jiji|
         tass|ria|anadolu|bernama|pti|ians|aap|ccp|

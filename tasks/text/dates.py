@@ -3,7 +3,7 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Literal
 
 from dateutil import parser as dateutil_parser
@@ -71,6 +71,16 @@ def parse_datetime(raw: str | None, *, now: datetime, dayfirst: bool = True) -> 
     otherwise (``17/2`` is 17 February). A string without a zone is taken as UTC. A date after
     ``now`` (the fetch or ingest time) is rejected, and so is anything before 1990.
     """
+    written = parse_written(raw, now=now, dayfirst=dayfirst)
+    if written is None:
+        return None
+    return written.replace(tzinfo=UTC) if written.tzinfo is None else written.astimezone(UTC)
+
+
+def parse_written(raw: str | None, *, now: datetime, dayfirst: bool = True) -> datetime | None:
+    """``raw`` as written: aware in the offset it states, naive when it states none; None when
+    :func:`parse_datetime` would reject it. The wall-clock date of the result is the day the
+    page wrote, which is the publisher's local day when the string carries its offset."""
     if not raw or not raw.strip():
         return None
     text = raw.strip()
@@ -88,12 +98,12 @@ def parse_datetime(raw: str | None, *, now: datetime, dayfirst: bool = True) -> 
         offset = parsed.utcoffset()
         if offset is not None and abs(offset) > MAX_UTC_OFFSET:
             return None  # "+99:00" is no zone on Earth: the string is not a valid date
-        parsed = parsed.replace(tzinfo=UTC) if offset is None else parsed.astimezone(UTC)
+        in_utc = parsed.replace(tzinfo=UTC) if offset is None else parsed.astimezone(UTC)
     except (ValueError, OverflowError, TypeError):
         # dateutil and astimezone raise on impossible offsets and out-of-range values; a bad
         # date string is no date, never a failed article.
         return None
-    if parsed > now or parsed.year < 1990:
+    if in_utc > now or in_utc.year < 1990:
         return None
     return parsed
 
@@ -188,48 +198,120 @@ def decide_published(
 
     Candidates come in order of trust (a feed's date, then the page's structured data, then its
     text); the first that parses wins. Numeric dates are read day-first unless ``monthfirst``
-    (a page whose locale writes month first, such as en-US). A full date in ``url``
+    (a page whose locale writes month first, such as en-US). A date the page prints near its
+    headline (a ``text`` candidate) that is another of its declared dates (an update, a second
+    published meta) picks that date: it is the one readers are shown. A full date in ``url``
     (``/2017/7/12/``) overrides a page date more than a day away from it (a related story's
-    date, an update), and stands in when the page gives none. A last-modified date is used only
-    when nothing else is there. Unparseable strings never raise: when nothing parses, the first
-    string from the text is still returned as ``raw`` (``at`` stays None).
+    date, an update) unless the printed date agrees with the page's, and stands in when the
+    page gives none. A last-modified date is used only when nothing else is there. The raw
+    string keeps the publisher's local day (see :func:`_local_raw`). Unparseable strings never
+    raise: when nothing parses, the first string from the text is still returned as ``raw``
+    (``at`` stays None).
     """
     first_text: str | None = None
-    chosen: tuple[datetime, DateCandidate] | None = None
-    modified: tuple[datetime, DateCandidate] | None = None
+    parsed: list[_Parsed] = []
     for candidate in candidates:
-        parsed = parse_datetime(candidate.raw, now=now, dayfirst=not monthfirst)
-        if parsed is None:
+        written = parse_written(candidate.raw, now=now, dayfirst=not monthfirst)
+        if written is None:
             if candidate.source == "text" and first_text is None:
                 first_text = candidate.raw
             continue
-        if candidate.source == "modified":
-            modified = modified or (parsed, candidate)
-            continue
-        chosen = (parsed, candidate)
-        break
+        if candidate.source == "feed":
+            return PublishedDate(_utc(written), candidate.raw, "feed")
+        parsed.append(_Parsed(_utc(written), written, candidate))
+    declared = [p for p in parsed if p.candidate.source not in ("text", "modified")]
+    modified = [p for p in parsed if p.candidate.source == "modified"]
+    text = [p for p in parsed if p.candidate.source == "text"]
+    chosen = declared[0] if declared else text[0] if text else None
+    shown = text[0].written.date() if declared and text else None
+    if shown is not None and chosen is not None and shown not in chosen.days:
+        # Only a later date: an update, or the publication of a story first dated as a draft;
+        # an earlier one the page prints is a related story's or an old page's.
+        chosen = next((p for p in (*declared, *modified) if shown in p.days and p.at > chosen.at), chosen)
     in_url = date_from_url(url, now=now)
-    if chosen is not None and chosen[1].source == "feed":
-        return PublishedDate(chosen[0], chosen[1].raw, "feed")
     if in_url is not None:
         url_day = in_url[0]
-        if (
-            chosen is None
-            or chosen[1].source == "text"  # a date found by searching the page is no match for the URL's
-            or not url_day - _EARLIEST_OFFSET <= chosen[0] < url_day + _DAY + _LATEST_OFFSET
+        near = chosen is not None and url_day - _EARLIEST_OFFSET <= chosen.at < url_day + _DAY + _LATEST_OFFSET
+        if chosen is None or (
+            shown not in chosen.days
+            # a date found by searching the page is no match for the URL's
+            and (chosen.candidate.source == "text" or not near)
         ):
             return PublishedDate(url_day, url_day.date().isoformat(), "url")
-        if chosen[0].date() != url_day.date():
+        if near and chosen.at.date() != url_day.date() and url_day.date() not in chosen.days:
             # The same moment, on the publisher's local day that the URL names (a story of
             # 8 November, 17:49 in California, is 9 November in UTC): the exact time, and the
             # local day as the raw string's leading YYYY-MM-DD.
-            return PublishedDate(chosen[0], url_day.date().isoformat(), "url")
+            return PublishedDate(chosen.at, url_day.date().isoformat(), "url")
     if chosen is None:
-        chosen = modified
+        chosen = modified[0] if modified else None
     if chosen is None:
         return PublishedDate(raw=first_text)
-    found = chosen[1].source
-    return PublishedDate(chosen[0], chosen[1].raw, "meta" if found == "modified" else found)
+    found = chosen.candidate.source
+    return PublishedDate(chosen.at, _local_raw(chosen, parsed), "meta" if found == "modified" else found)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A candidate that parsed: the moment in UTC and as written."""
+
+    at: datetime
+    written: datetime
+    candidate: DateCandidate
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """The UTC day and the day as written (the local day when the string has its offset)."""
+        return (self.at.date(), self.written.date())
+
+
+def _utc(written: datetime) -> datetime:
+    return written.replace(tzinfo=UTC) if written.tzinfo is None else written.astimezone(UTC)
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_HAS_TIME = re.compile(r"\d:\d\d")
+_QUARTER_HOUR = 900
+
+
+def _local_raw(chosen: _Parsed, parsed: list[_Parsed]) -> str:
+    """The raw string of the decision, with the publisher's local day as its leading YYYY-MM-DD
+    wherever the page says what that day is.
+
+    A timestamp with its offset written another way (``Sat, 19 Oct 2019 00:04:00 +0200``,
+    ``20180619T055000+0900``) is rewritten in ISO form in that offset. A timestamp in UTC (or
+    without a zone) takes the local day from the page's other dates: the same moment with its
+    offset (``2017-02-24T01:18Z`` and ``2017-02-23T17:18-08:00``), the same moment in local wall
+    time (``…T07:25:06Z`` and ``…T21:25:06``, the same minutes and seconds whole hours apart), or
+    a day without a time that the moment falls on somewhere on Earth (``3 de mayo de 2022`` for
+    4 May 00:25 UTC).
+    """
+    raw = chosen.candidate.raw.strip()
+    offset = chosen.written.utcoffset()
+    if offset:
+        return raw if _ISO_DAY.match(raw) else chosen.written.isoformat()
+    for other in parsed:
+        if other is chosen or other.candidate.source == "text":
+            continue
+        other_offset = other.written.utcoffset()
+        if other_offset and abs((other.at - chosen.at).total_seconds()) < 60:
+            return other.written.isoformat()
+        if not _HAS_TIME.search(other.candidate.raw):
+            day = other.written.date()
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            if day != chosen.at.date() and start - _EARLIEST_OFFSET <= chosen.at < start + _DAY + _LATEST_OFFSET:
+                return day.isoformat()
+            continue
+        if not other_offset:
+            # Wall-clock time written as UTC or without a zone, whole quarter hours off the moment.
+            shift = (other.written.replace(tzinfo=UTC) - chosen.at).total_seconds()
+            if (
+                shift
+                and shift % _QUARTER_HOUR == 0
+                and -_LATEST_OFFSET.total_seconds() <= shift <= _EARLIEST_OFFSET.total_seconds()
+            ):
+                return chosen.at.astimezone(timezone(timedelta(seconds=shift))).isoformat()
+    return raw
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,7 +337,9 @@ for _number, _names in enumerate(
 ):
     for _name in _names.split():
         _MONTH_NAMES[_name] = _number
-_MONTH_RE = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+# Any word, looked up in _MONTH_NAMES after the match: an alternation of the ~100 names, tried
+# at every word of the text, cost over a millisecond a page (the date line runs on every page).
+_MONTH_RE = r"[^\W\d_]{3,10}"
 _TEXT_DATES = (
     # 2025-02-17, 2025/02/17, 2025.02.17, 2025年2月17日
     (re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-/.]|年)\s?(\d{1,2})(?:[-/.]|月)\s?(\d{1,2})(?!\d)"), "ymd"),
@@ -268,6 +352,13 @@ _TEXT_DATES = (
     ),
     # February 17, 2025; Feb. 17 2025
     (re.compile(rf"(?i)\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{{2}})(?!\d)"), "m_d_y"),
+)
+
+
+# A label saying the date after it is an update, in the dev set's languages.
+_UPDATED = re.compile(
+    r"(?i)(?:updated|update|aktualisiert|actualizado|actualisé|mis à jour|aggiornato|atualizado|bijgewerkt"
+    r"|zaktualizowano|uppdaterad|opdateret|oppdatert|päivitetty|更新)\W{0,12}(?:\w+\W{1,3}){0,2}$"
 )
 
 
@@ -286,13 +377,15 @@ def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str |
             elif order == "dmy":
                 day, month, year = (int(b), int(a), int(c)) if monthfirst else (int(a), int(b), int(c))
             elif order == "d_m_y":
-                day, month, year = int(a), _MONTH_NAMES[b.lower().rstrip(".")], int(c)
+                day, month, year = int(a), _MONTH_NAMES.get(b.lower(), 0), int(c)
             else:
-                month, day, year = _MONTH_NAMES[a.lower().rstrip(".")], int(b), int(c)
+                month, day, year = _MONTH_NAMES.get(a.lower(), 0), int(b), int(c)
             try:
                 found = datetime(year, month, day, tzinfo=UTC)
             except ValueError:
                 continue
+            if _UPDATED.search(text, max(0, match.start() - 30), match.start()):
+                continue  # "updated on 20.03.2025": the page's update, not its publication
             if found <= now and found.year >= 1990:
                 best = (match.start(), found.date().isoformat())
                 break

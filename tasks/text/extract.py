@@ -90,16 +90,22 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
     prestrip(tree)
     monthfirst = _month_first(meta)
     declared = [c for c in candidates if c.source != "modified"]
+    # The date printed near the headline: the date when nothing else gives one, and otherwise
+    # the one of the page's declared dates that readers are shown (decide_published).
+    page_text = _page_text(tree)
+    line = _date_line(page_text, meta.title, now, monthfirst)
     if decide_published(declared, now=now, monthfirst=monthfirst).at is None:
-        # Nothing declared that parses ("+99:00", no date at all): search the page's text.
-        found = _search_date(tree, url, now) or _date_line(tree, meta.title, now, monthfirst)
+        # Nothing declared that parses ("+99:00", no date at all): search the page.
+        found = _search_date(tree, url, now)
         if found:
             candidates.append(DateCandidate(found, "text"))
+    if line:
+        candidates.append(DateCandidate(line, "text"))
     published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst)
     text = _body(tree, url, opts, fast=opts.fast)
     words = count_words(text)
     if words < opts.fallback_below_words or (
-        words < opts.fallback_short_words and len(text) < opts.fallback_page_share * len(_page_text(tree))
+        words < opts.fallback_short_words and len(text) < opts.fallback_page_share * len(page_text)
     ):
         text = _fallback(doc.html or "", url, opts, text)
     if meta.article_body and count_words(text) < opts.fallback_below_words:
@@ -116,8 +122,10 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         # Only now, on the pruned tree: the byline search walks the page's elements. An
         # organisation credited in the page's metadata does not stop it: the page's own
         # byline often names the person.
-        authors, organisations = page_bylines(tree, sitenames=meta.sitenames, personal_site=meta.personal_site)
+        authors, organisations = page_bylines(tree, sitenames=meta.author_sitenames, personal_site=meta.personal_site)
         sitename = sitename or (organisations[0] if organisations else None)
+    if not authors and meta.site_author:
+        authors = (meta.site_author,)
     return Extracted(
         text=text,
         title=hints.title or meta.title,
@@ -155,11 +163,11 @@ def _search_date(tree: lxml.html.HtmlElement, url: str | None, now: datetime) ->
 _DATE_LINE_WINDOW = (500, 2500)
 
 
-def _date_line(tree: lxml.html.HtmlElement, title: str | None, now: datetime, monthfirst: bool) -> str | None:
+def _date_line(text: str, title: str | None, now: datetime, monthfirst: bool) -> str | None:
     """The first date written near the headline of the stripped page (a dateline or a
     "Published on ..." line), where htmldate's quick search found none. A fraction of the cost
-    of htmldate's extensive search, which scans the whole serialised page (docs/extraction.md)."""
-    text = _page_text(tree)
+    of htmldate's extensive search, which scans the whole serialised page (docs/extraction.md).
+    ``text`` is the stripped page's text (:func:`_page_text`)."""
     at = text.find(title[:40]) if title else -1
     before, after = _DATE_LINE_WINDOW
     window = text[max(0, at - before) : at + after] if at >= 0 else text[:after]

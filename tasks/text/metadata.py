@@ -125,7 +125,7 @@ _BYLINE_TAGS = frozenset(
 )
 _BYLINE_MARKER = re.compile(
     r"(?:^|[\s_/-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe|vcard|username)"
-    r"(?:s|en|es|in)?(?:[\s_/-]|name|$)",
+    r"(?:s|en|es|in)?(?:[\s_/-]|name|box|info|line|$)",
     re.IGNORECASE,
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
@@ -145,6 +145,12 @@ class PageMetadata:
     sitename: str | None = None
     #: Every name the site goes by (declared names, its host): never a person, never a title.
     sitenames: tuple[str, ...] = ()
+    #: ``sitenames`` without those the page's JSON-LD types as a ``Person`` (a personal site's
+    #: name): what a byline is checked against before it is taken for the site.
+    author_sitenames: tuple[str, ...] = ()
+    #: The person a personal site is named after (``wolfgangmichal.de``, "… | Wolfgang
+    #: Michal"): the author of a page that names no other.
+    site_author: str | None = None
     #: A blog on a blogging platform: its name is its author's, not a publication's.
     personal_site: bool = False
     #: ISO 639-1 code the page declares (``<html lang>``, ``og:locale``, ...), and its region.
@@ -166,6 +172,10 @@ class _Found:
     jsonld_title: str | None = None
     jsonld_authors: list[str] = field(default_factory=list)
     jsonld_orgs: list[str] = field(default_factory=list)
+    #: A ``WebPage``'s authors: the article's when no article node names any.
+    jsonld_page_authors: list[tuple[str, bool]] = field(default_factory=list)
+    #: Names the JSON-LD types as a ``Person`` (also when typed ``Organization`` as well).
+    persons: set[str] = field(default_factory=set)
     meta_authors: list[str] = field(default_factory=list)
     sitenames: list[str] = field(default_factory=list)
     language: str | None = None
@@ -202,7 +212,13 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
     sitenames = _site_names(found, page_url)
     title = _choose_title(elements["title"], [*elements["h1"], *elements["h2"]], found, sitenames)
     personal = _on_blog_platform(page_url)
-    parsed = parse_authors(found.jsonld_authors or found.meta_authors, sitenames=sitenames, personal_site=personal)
+    if not (found.jsonld_authors or found.jsonld_orgs):
+        # Only a WebPage names authors (no article node does): the page's are the article's.
+        for name, is_org in found.jsonld_page_authors:
+            (found.jsonld_orgs if is_org else found.jsonld_authors).append(name)
+    # A site named after a person (its JSON-LD says so) does not make that person the site.
+    author_sites = tuple(s for s in sitenames if fold(s) not in found.persons)
+    parsed = parse_authors(found.jsonld_authors or found.meta_authors, sitenames=author_sites, personal_site=personal)
     organisations = tuple(dict.fromkeys((*found.jsonld_orgs, *parsed.organisations)))
     return PageMetadata(
         url=found.url,
@@ -211,6 +227,8 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         organisations=organisations,
         sitename=found.sitenames[0] if found.sitenames else None,
         sitenames=sitenames,
+        author_sitenames=author_sites,
+        site_author=_site_author(elements["title"], found, page_url),
         personal_site=personal,
         language=found.language,
         region=found.region,
@@ -324,6 +342,10 @@ def _read_jsonld(payload: str, found: _Found) -> None:
         kinds = _types(node)
         if kinds & _SITE_TYPES and isinstance(node.get("name"), str) and node["name"].strip():
             found.sitenames.append(node["name"].strip())
+        if "person" in kinds and isinstance(node.get("name"), str):
+            # A personal site's publisher (Yoast types it Person and Organization): the site is
+            # named after a person, who is no organisation.
+            found.persons.add(fold(node["name"]))
         if not kinds & _ARTICLE_TYPES:
             continue
         is_page = kinds <= {"webpage", "itempage", "creativework"}
@@ -344,7 +366,9 @@ def _read_jsonld(payload: str, found: _Found) -> None:
         publisher = node.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             found.sitenames.append(publisher["name"].strip())
-        if not is_page and not found.jsonld_authors and not found.jsonld_orgs:
+        if is_page and not found.jsonld_page_authors:
+            found.jsonld_page_authors = _jsonld_authors(node.get("author"), people)
+        elif not is_page and not found.jsonld_authors and not found.jsonld_orgs:
             for value in (node.get("author"), node.get("creator")):
                 for name, is_org in _jsonld_authors(value, people):
                     (found.jsonld_orgs if is_org else found.jsonld_authors).append(name)
@@ -411,7 +435,8 @@ def _jsonld_authors(value: Any, people: dict[str, dict[str, Any]]) -> list[tuple
         return []
     if set(value) <= {"@id", "@type"} and value.get("@id") in people:
         value = people[value["@id"]]
-    is_org = bool(_types(value) & _ORG_TYPES)
+    kinds = _types(value)
+    is_org = bool(kinds & _ORG_TYPES) and "person" not in kinds  # ["Person", "Organization"]: a person
     name = value.get("name")
     if isinstance(name, list):
         return [(n.strip(), is_org) for n in name if isinstance(n, str) and n.strip()]
@@ -452,6 +477,25 @@ def _host(url: str | None) -> str | None:
     except ValueError:  # "http://[gazette.example/world": no host to name the site by
         return None
     return re.sub(r"^(?:www\d?|m|amp|mobile|edition|news)\.", "", host.lower()) if host else None
+
+
+def _site_author(titles: list[lxml.html.HtmlElement], found: _Found, url: str | None) -> str | None:
+    """The person's name a site is named after: a declared site name or an end segment of
+    ``<title>`` that spells the host (``Wolfgang Michal`` on ``wolfgangmichal.de``)."""
+    host = _host(url)
+    if not host:
+        return None
+    label = host.split(".")[0].replace("-", "")
+    names = list(found.sitenames)
+    if titles:
+        parts = _segments(" ".join(titles[0].text_content().split()))
+        names += [parts[0], parts[-1]] if len(parts) >= 2 else []
+    for name in names:
+        if len(label) >= 6 and fold(name).replace(" ", "") in (label, f"dr{label}", f"prof{label}"):
+            persons = parse_authors([name], personal_site=True).persons
+            if len(persons) == 1 and len(persons[0].split()) >= 2:
+                return persons[0]
+    return None
 
 
 def _on_blog_platform(url: str | None) -> bool:

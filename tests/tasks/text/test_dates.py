@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -10,6 +10,7 @@ from tasks.text.dates import (
     date_in_text,
     decide_published,
     parse_datetime,
+    parse_written,
 )
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -220,3 +221,59 @@ def test_date_in_text() -> None:
     assert date_in_text("03.02.2025", now=now) == "2025-02-03"
     assert date_in_text("03.02.2025", now=now, monthfirst=True) == "2025-03-02"
     assert date_in_text("version 12.13.2020, due 2031-01-01", now=now) is None
+
+
+def test_a_printed_date_picks_the_later_declared_date_it_shows() -> None:
+    # The page prints its update day near the headline: that is the date readers are shown.
+    got = _decide(("2025-01-10T08:00:00Z", "json-ld"), ("2025-02-03T09:30:00Z", "modified"), ("2025-02-03", "text"))
+    assert (got.at, got.source) == (_utc(2025, 2, 3, 9, 30), "meta")
+    # An earlier declared date the page prints is a related story's: the published one stays.
+    kept = _decide(("2025-02-03T09:30:00Z", "json-ld"), ("2024-05-01T00:00:00Z", "meta"), ("2024-05-01", "text"))
+    assert kept.at == _utc(2025, 2, 3, 9, 30)
+    # A printed date that is none of the declared ones changes nothing.
+    assert _decide(("2025-02-03T09:30:00Z", "json-ld"), ("2025-01-20", "text")).at == _utc(2025, 2, 3, 9, 30)
+
+
+def test_a_printed_date_that_agrees_with_the_page_stands_against_the_url() -> None:
+    url = "https://news.example.org/2025/02/03/story"
+    got = _decide(("2025-02-09T11:00:00Z", "json-ld"), ("2025-02-09", "text"), url=url)
+    assert (got.at, got.source) == (_utc(2025, 2, 9, 11), "json-ld")
+    assert _decide(("2025-02-09T11:00:00Z", "json-ld"), url=url).source == "url"
+
+
+@pytest.mark.parametrize(
+    ("candidates", "raw"),
+    [
+        # The same moment with its offset, in another candidate.
+        ((("2025-02-18T01:18:13Z", "json-ld"), ("2025-02-17T17:18:13-08:00", "meta")), "2025-02-17T17:18:13-08:00"),
+        # The same moment in local wall time, written as UTC: the same minutes and seconds.
+        ((("2025-02-18T07:25:06Z", "json-ld"), ("2025-02-17T21:25:06+00:00", "meta")), "2025-02-17T21:25:06-10:00"),
+        # A day without a time that the moment falls on somewhere.
+        ((("Tue, 18 Feb 2025 00:25:56 GMT", "json-ld"), ("February 17, 2025", "meta")), "2025-02-17"),
+        # An offset written another way is rewritten in ISO form, in that offset.
+        ((("Tue, 18 Feb 2025 00:04:00 +0200", "json-ld"),), "2025-02-18T00:04:00+02:00"),
+        ((("20250218T055000+0900", "json-ld"),), "2025-02-18T05:50:00+09:00"),
+        # Nothing says otherwise: the raw string as found.
+        ((("2025-02-18T07:25:06Z", "json-ld"), ("2025-02-18T09:00:00Z", "modified")), "2025-02-18T07:25:06Z"),
+    ],
+)
+def test_raw_string_leads_with_the_publishers_local_day(
+    candidates: tuple[tuple[str, CandidateSource], ...], raw: str
+) -> None:
+    got = _decide(*candidates)
+    assert got.raw == raw
+    assert got.at is not None and got.at == parse_datetime(candidates[0][0], now=NOW)
+
+
+def test_parse_written_keeps_the_offset_and_naive_strings() -> None:
+    assert parse_written("2025-02-17T20:44:00+09:00", now=NOW) == datetime(
+        2025, 2, 17, 20, 44, tzinfo=timezone(timedelta(hours=9))
+    )
+    assert parse_written("2025-02-17 20:44", now=NOW) == datetime(2025, 2, 17, 20, 44)
+    assert parse_written("2025-02-17T20:44:00+99:00", now=NOW) is None
+
+
+def test_an_update_line_is_not_the_date_line() -> None:
+    assert date_in_text("Von Anna Berger, aktualisiert am 20.03.2025, 14.03.2025", now=NOW) == "2025-03-14"
+    assert date_in_text("Updated: March 20, 2025", now=NOW) is None
+    assert date_in_text("Published March 14, 2025. Updated March 20, 2025", now=NOW) == "2025-03-14"

@@ -420,3 +420,32 @@ def test_article_rendered_from_a_script_is_read_from_its_json(script: str) -> No
     text = _extract(html).text
     assert all(paragraph in text for paragraph in KO_BODY.splitlines())
     assert "로딩 중" not in text
+
+
+def test_person_typed_also_as_organisation_is_a_person() -> None:
+    # A personal site's JSON-LD types its owner Person and Organization at once.
+    payload = (
+        '{"@graph": [{"@type": ["Person", "Organization"], "@id": "#me", "name": "Mara Quill"},'
+        ' {"@type": "WebSite", "name": "Mara Quill", "publisher": {"@id": "#me"}},'
+        ' {"@type": "BlogPosting", "author": {"@id": "#me"}}]}'
+    )
+    assert _extract(_page(_jsonld(payload))).authors == ("Mara Quill",)
+
+
+def test_a_webpage_author_when_no_article_node_names_one() -> None:
+    payload = '{"@graph": [{"@type": "WebPage", "author": {"@type": "Person", "name": "Mara Quill"}}]}'
+    assert _extract(_page(_jsonld(payload))).authors == ("Mara Quill",)
+
+
+def test_a_site_named_after_its_author_gives_the_author() -> None:
+    html = _page(title="Breakwater vote | Mara Quill").replace(
+        "<head>", '<head><link rel="canonical" href="https://www.maraquill.example/breakwater/">'
+    )
+    assert _extract(html).authors == ("Mara Quill",)
+    # A site whose host is not the name is no person's.
+    assert _extract(_page(title="Breakwater vote | Mara Quill")).authors == ()
+
+
+def test_authorbox_class_is_a_byline() -> None:
+    byline = '<div class="authorbox"><strong>von</strong> <span>Mara Quill</span></div>'
+    assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
