@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SPARK  := $(VENV)/.spark-installed
 DEMO_OUT ?= data/demo
 
 # No phoning home from any prefect command run here (newsflow itself sets these, and the embedded
@@ -34,8 +35,15 @@ demo: $(STAMP)
 demo-cluster: $(STAMP)
 	tools/demo-cluster.sh
 
+# Spark runs on a JVM: where Java is found, the tests install pyspark (requirements-spark.lock, not
+# needed to run newsflow) and check that Spark reads every backend; without Java they skip.
+$(SPARK): requirements-spark.lock $(STAMP)
+	@if command -v java >/dev/null || [ -n "$$JAVA_HOME" ]; then \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.lock && touch $(SPARK); \
+	else echo "no java on PATH (nor JAVA_HOME): the Spark reader tests will skip"; fi
+
 # Every tier: unit tests, then servers, processes and flows against a real Prefect server.
-test: $(STAMP)
+test: $(STAMP) $(SPARK)
 	$(BIN)/python -m pytest -q
 
 # The fast tier: no Prefect, no subprocess, no sleeping (tests/conftest.py enforces it); < 1 minute.

@@ -7,17 +7,28 @@ API with the path as an argument, so a dataset path with a quote (or worse) in i
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
+from deltalake import DeltaTable
 
 from storage.backend import holds_delta
 from storage.delta import read_delta_table, register_views
 from storage.root import NotADataset, is_dataset, require_dataset
 from storage.schema import PARTITION_COLUMN, TABLES
 
-__all__ = ["PARTITIONING", "NotADataset", "connect", "describe", "is_dataset", "read_table", "require_dataset"]
+__all__ = [
+    "PARTITIONING",
+    "NotADataset",
+    "connect",
+    "describe",
+    "is_dataset",
+    "read_table",
+    "require_dataset",
+    "spark_table",
+]
 
 #: The hive partitioning of every table, with ``ingest_date`` typed as a date (pyarrow and pandas
 #: would otherwise read it as a string category).
@@ -49,6 +60,28 @@ def read_table(
         return schema.empty_table() if columns is None else schema.empty_table().select(columns)
     dataset = ds.dataset(Path(root) / table, format="parquet", partitioning=PARTITIONING, schema=schema)
     return dataset.to_table(columns=columns)
+
+
+def spark_table(spark: Any, root: str | Path, table: str, *, storage_options: Mapping[str, str] | None = None) -> Any:
+    """One table as a Spark DataFrame (``spark`` a ``SparkSession``), with neither Spark's Delta
+    package nor its S3 connector, which come from Maven and cannot be installed offline.
+
+    Plain Parquet: Spark reads the table directory itself. A local Delta table: Spark reads the
+    files of its current version (never the replaced files a glob would also find), with the
+    table directory as ``basePath`` so that ``ingest_date`` stays a column. A Delta table on S3:
+    read through the log with deltalake, then handed to Spark as Arrow (it passes through the
+    driver's memory: for tables larger than that, install ``delta-spark`` and ``hadoop-aws``)."""
+    location = f"{str(root).rstrip('/')}/{table}"
+    if not holds_delta(root):
+        if not has_files(root, table):
+            return spark.createDataFrame(read_table(root, table))
+        return spark.read.parquet(location)
+    if "://" in str(root):
+        return spark.createDataFrame(read_table(root, table, storage_options=storage_options))
+    files = DeltaTable(location).file_uris() if DeltaTable.is_deltatable(location) else []
+    if not files:
+        return spark.createDataFrame(read_table(root, table))
+    return spark.read.option("basePath", location).parquet(*files)
 
 
 def connect(root: str | Path, *, storage_options: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:

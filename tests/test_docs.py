@@ -106,7 +106,7 @@ def test_the_python_readers_of_the_data_dictionary_work(demo: Path) -> None:
     for line in block.splitlines():
         code = _local(line.split("#")[0].strip(), demo)
         if not code or code.startswith("spark."):
-            continue  # no Spark in the test environment
+            continue  # Spark needs a JVM: tests/storage/test_spark.py runs this line
         result = eval(code, names)
         rows = result.collect() if isinstance(result, pl.LazyFrame) else result
         if isinstance(rows, pyarrow.dataset.Dataset):
