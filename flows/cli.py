@@ -385,6 +385,7 @@ def _prefect_server(settings: Settings) -> Iterator[Callable[[], None]]:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.server import answers, local_server, port_in_use
+    from flows.serving import serve_deployments
     from flows.settings import use_prefect_api
 
     project = Path(args.file)
@@ -409,7 +410,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url}")
         print(f"serving against the Prefect server at PREFECT_API_URL={settings.prefect_api_url}")
         _check_parameters(project, overrides)
-        _serve_deployments(project, overrides)
+        serve_deployments(project, overrides)
     else:
         if port_in_use(args.host, args.port):
             url = f"http://{args.host}:{args.port}/api"
@@ -425,7 +426,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             use_prefect_api(api_url)
             _check_parameters(project, overrides)
             print(f"Prefect server ready: UI at {api_url.removesuffix('/api')}")
-            _serve_deployments(project, overrides)
+            serve_deployments(project, overrides)
     print("newsflow serve: stopped")
     return 0
 
@@ -440,34 +441,6 @@ def _check_parameters(project: Path, overrides: Path | None) -> None:
         check_parameters(project, overrides)
     except ValueError as exc:
         raise UsageError(" ".join(str(exc).split())) from None
-
-
-def _serve_deployments(project: Path, overrides: Path | None) -> None:
-    """Serve every deployment of ``project`` until Ctrl-C or SIGTERM (both stop cleanly)."""
-    import asyncio
-
-    from prefect.runner import Runner
-
-    from flows.deployments import runner_deployments
-
-    class _Runner(Runner):
-        # Prefect's own SIGTERM handler calls a sync stop from inside the event loop, which only
-        # warns "coroutine 'Runner.astop' was never awaited": stop the way Ctrl-C stops instead.
-        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
-            raise KeyboardInterrupt
-
-    # Schedules stay active when we stop: starting `newsflow serve` again resumes them.
-    runner = _Runner(pause_on_shutdown=False)
-    for deployment in runner_deployments(project, overrides):
-        runner.add_deployment(deployment)
-        schedules = ", ".join(
-            str(getattr(s.schedule, "cron", None) or getattr(s.schedule, "interval", ""))
-            for s in deployment.schedules or []
-        )
-        print(f"  serving {deployment.flow_name}/{deployment.name}: {schedules or 'no schedule (trigger it)'}")
-    print("ready: `newsflow trigger FLOW/DEPLOYMENT -p KEY=VALUE` starts a run; Ctrl-C or SIGTERM stops")
-    with suppress(KeyboardInterrupt):
-        asyncio.run(runner.start())
 
 
 def _trigger(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,12 +1,14 @@
 """Parse published dates into UTC, honouring offsets and named zones, never month-first by accident."""
 
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Literal
 
 from dateutil import parser as dateutil_parser
+from dateutil.parser import UnknownTimezoneWarning
 
 from tasks.core.vocabulary import DateSource
 
@@ -113,8 +115,11 @@ def _parse_loose(text: str, *, now: datetime, dayfirst: bool) -> datetime | None
     results: list[datetime] = []
     for default in _DEFAULTS:
         try:
-            results.append(
-                dateutil_parser.parse(
+            # A zone name dateutil does not know ("ZZ", "GST") leaves the time without a zone,
+            # as intended; its warning would only be printed into the user's log, page after page.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnknownTimezoneWarning)
+                parsed = dateutil_parser.parse(
                     text,
                     dayfirst=dayfirst and not year_first,
                     yearfirst=year_first,
@@ -122,7 +127,7 @@ def _parse_loose(text: str, *, now: datetime, dayfirst: bool) -> datetime | None
                     fuzzy=True,
                     default=default,
                 )
-            )
+            results.append(parsed)
         except (ValueError, OverflowError):
             return None
     first, second = results

@@ -1,18 +1,21 @@
 """`newsflow serve` for real: its own `prefect server start`, Prefect's scheduler firing an
 interval schedule (at least twice), flow runs writing Parquet; `newsflow trigger` finding that
-server by itself; a second serve refused on the taken port; and a clean stop on SIGTERM."""
+server by itself; a second serve refused on the taken port; a clean stop on SIGTERM, also while
+a flow run is half-way (it commits and records itself before serve and its server stop)."""
 
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import EXAMPLES, NEWSFLOW, ROOT, counts
+from tests.support import EXAMPLES, NEWSFLOW, ROOT, counts, query
+from tests.support.corpus import write_corpus
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
 
@@ -101,3 +104,53 @@ def test_serve_refuses_overrides_its_deployments_do_not_take(tmp_path: Path) -> 
     assert proc.stderr.strip() == (
         "newsflow: poll-feeds: no parameter 'sorces' (it takes: batch_size, flush_rows, out, runner, sources, workers)"
     )
+
+
+def test_sigterm_mid_run_lets_the_run_commit_and_record_itself_before_serve_stops(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    write_corpus(pages, 300)
+    out = tmp_path / "dataset"
+    project = tmp_path / "prefect.yaml"
+    project.write_text(
+        f"""
+deployments:
+  - name: long
+    entrypoint: {ROOT / "flows" / "ingest.py"}:ingest
+    parameters: {{sources: ["{pages}"], out: "{out}", batch_size: 10, flush_rows: 20}}
+""",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSFLOW_SERVER_HOME=str(tmp_path / "server"), PREFECT_HOME=str(tmp_path / "server"))
+    proc = subprocess.Popen(
+        [NEWSFLOW, "serve", "--file", str(project), "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 240
+        while not any(line.startswith("ready") for line in lines):
+            assert proc.poll() is None and time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.5)
+        triggered = cli(["trigger", "ingest/long"], env)
+        assert triggered.returncode == 0, triggered.stdout + triggered.stderr
+        while not list((out / "articles").glob("*/*.parquet")):  # the first commit: half-way
+            assert proc.poll() is None and time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=180)
+        reader.join(10)
+    output = "".join(lines)
+    assert proc.returncode == 0, output
+    assert "SIGTERM: waiting for 1 running flow run(s)" in output, output
+    assert "Traceback" not in output and "newsflow serve: stopped" in output, output
+    ((status, ingested),) = query(f"SELECT status, ingested FROM read_parquet('{out}/runs/**/*.parquet')")
+    assert status == "cancelled", output
+    assert 0 < ingested < 300 and counts(out)["articles"][0] == ingested  # what it counted, it committed

@@ -1,3 +1,4 @@
+import warnings
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -51,6 +52,13 @@ def test_named_zones_are_honoured(raw: str) -> None:
 
 def test_string_without_zone_is_taken_as_utc() -> None:
     assert parse_datetime("2025-02-17T20:44:00", now=NOW) == _utc(2025, 2, 17, 20, 44)
+
+
+def test_an_unknown_zone_name_is_ignored_quietly() -> None:
+    # dateutil warns about every zone name it does not know; in a run that is one log line per page.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_datetime("February 17, 2025 20:44 ZZ", now=NOW) == _utc(2025, 2, 17, 20, 44)
 
 
 def test_day_first_numeric_date() -> None:
