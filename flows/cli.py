@@ -316,16 +316,18 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if summary is None:
         with _prefect_server(settings) as ready:
             from flows.ingest import ingest  # (its imports overlap the server's start)
+            from flows.report import summary_printed_by_caller
 
             ready()
-            summary = ingest(
-                sources=list(args.sources),
-                out=args.out,
-                batch_size=args.batch_size,
-                workers=args.workers,
-                flush_rows=args.flush_rows,
-                runner=args.runner,
-            )
+            with summary_printed_by_caller():
+                summary = ingest(
+                    sources=list(args.sources),
+                    out=args.out,
+                    batch_size=args.batch_size,
+                    workers=args.workers,
+                    flush_rows=args.flush_rows,
+                    runner=args.runner,
+                )
     elif not args.json:
         print("nothing new: every input is already in the dataset (no Prefect run was needed)")
     if args.json:

@@ -34,7 +34,7 @@ from pydantic import Field
 
 from flows.pool import BatchRunner
 from flows.progress import Progress
-from flows.report import EMPTY_SOURCE_HINT, RunSummary
+from flows.report import EMPTY_SOURCE_HINT, SUMMARY_LOG_EXTRA, RunSummary
 from flows.runners import batches_for
 from flows.runs import recorded_run
 from flows.settings import RUNNER_PATTERN, Settings, current_settings, delta_options, fetch_options
@@ -135,9 +135,9 @@ def ingest(
         Progress(log=logger.info) as progress,
     ):
         _Run(dataset, settings, summary, progress, stop).run(sources)
-        # Logged while the progress display holds Prefect's INFO lines back: on a terminal the CLI
-        # prints the summary itself; in a worker's log or cron this line is the summary.
-        logger.info("%s", summary.to_text())
+        # In a worker's log this line is the summary; the CLI prints it itself and keeps this
+        # record off the console (flows.report.summary_printed_by_caller).
+        logger.info("%s", summary.to_text(), extra=SUMMARY_LOG_EXTRA)
     return summary.as_dict()
 
 

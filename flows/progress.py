@@ -19,6 +19,20 @@ from typing import Any
 from tasks.core.vocabulary import Phase
 
 
+def console_handlers() -> list[logging.Handler]:
+    """The handlers that print log records on the terminal: Prefect's console handler sits on
+    the root logger (its logging.yml), which the run loggers propagate to."""
+    found: list[logging.Handler] = []
+    for logger in (logging.getLogger(), logging.getLogger("prefect")):
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) in (
+                sys.stderr,
+                sys.stdout,
+            ):
+                found.append(handler)
+    return found
+
+
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
     if seconds >= 3600:
@@ -97,13 +111,9 @@ class Progress:
         self._push_artifact(force=True, final=exc_type is None)
 
     def _quiet_prefect_console(self) -> None:
-        for handler in logging.getLogger("prefect").handlers:
-            if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) in (
-                sys.stderr,
-                sys.stdout,
-            ):
-                self._quieted.append((handler, handler.level))
-                handler.setLevel(max(handler.level, logging.WARNING))
+        for handler in console_handlers():
+            self._quieted.append((handler, handler.level))
+            handler.setLevel(max(handler.level, logging.WARNING))
 
     # -- events ----------------------------------------------------------------------------------
 

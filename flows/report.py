@@ -4,11 +4,14 @@ One object feeds the terminal, the Prefect markdown artifact and the flow's retu
 three never disagree.
 """
 
+import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from flows.progress import console_handlers
 from storage.dataset import CommitStats
 from tasks.core.records import BatchResult, ItemResult
 from tasks.core.vocabulary import OUTCOMES, Outcome
@@ -23,6 +26,28 @@ EMPTY_SOURCE_HINT = (
     )
     + " (hidden files and folders are skipped); name other files explicitly"
 )
+
+#: ``extra`` of the summary's log record: a caller that prints the summary itself keeps that
+#: record off the console (``summary_printed_by_caller``), and the API's log still has it.
+SUMMARY_LOG_EXTRA = {"newsflow_summary": True}
+
+
+@contextmanager
+def summary_printed_by_caller() -> Iterator[None]:
+    """While the block runs, Prefect's console handlers drop the summary's log record: the CLI
+    prints the summary on stdout, and a cron log taking both streams would hold it twice."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not getattr(record, "newsflow_summary", False)
+
+    consoles = console_handlers()
+    for handler in consoles:
+        handler.addFilter(keep)
+    try:
+        yield
+    finally:
+        for handler in consoles:
+            handler.removeFilter(keep)
 
 
 @dataclass

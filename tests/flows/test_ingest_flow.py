@@ -64,6 +64,7 @@ def test_cli_demo_twice_adds_no_rows_and_readers_agree(prefect_server: str, tmp_
     out_dir = tmp_path / "demo"
     first = run_ok(["ingest", str(EXAMPLES), "--out", str(out_dir)], prefect_server)
     assert f"output: {out_dir}" in first
+    assert first.count("top entities:") == 1, first  # printed once, not also in the log
     before = counts(out_dir)
     assert all(len(set(v)) == 1 for v in before.values()), before  # DuckDB, Polars, pyarrow agree
     second = run_ok(["ingest", str(EXAMPLES), "--out", str(out_dir)], prefect_server)
