@@ -67,7 +67,7 @@ def compact(
     ``min_files`` files is rewritten as one file per table, without duplicate rows. Readers
     see each partition swap atomically (docs/data-dictionary.md); ingest runs wait meanwhile.
     Unset parameters take their settings (``NEWSFLOW_OUT``, ``NEWSFLOW_COMPACT_MIN_FILES``;
-    defaults ``data``, 2).
+    defaults ``data/news``, 2).
     """
     settings = current_settings()
     out, min_files = out or settings.out, min_files or settings.compact_min_files

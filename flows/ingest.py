@@ -117,7 +117,7 @@ def ingest(
     ``.htm`` pages, ``.txt`` articles or URL lists, ``.jsonl`` records, ``.warc[.gz]`` archives)
     and http(s) URLs (a page, a feed, a sitemap, a URL list). A parameter left unset takes its
     setting (``NEWSFLOW_OUT``, ``NEWSFLOW_BATCH_SIZE``, ``NEWSFLOW_WORKERS``, ``NEWSFLOW_FLUSH_ROWS``,
-    ``NEWSFLOW_RUNNER``; defaults ``data``, 40 (100 on Dask), 0 = one per core, 500, ``local``).
+    ``NEWSFLOW_RUNNER``; defaults ``data/news``, 40 (100 on Dask), 0 = one per core, 500, ``local``).
     ``out`` may be ``s3://bucket/prefix`` (Delta tables); ``runner`` ``dask://HOST:PORT`` runs the
     batches on that Dask cluster (docs/scaling.md). Returns the run summary, also left as the
     markdown artifact ``ingest-summary`` and as a row of the dataset's ``runs`` table (written

@@ -84,7 +84,7 @@ class Settings(BaseModel):
 
     out: Annotated[
         str, Field(min_length=1, json_schema_extra=_env("NEWSFLOW_OUT", "a directory or s3://bucket/prefix"))
-    ] = "data"
+    ] = "data/news"
     #: Where batches run: ``local`` (worker processes of this machine) or ``dask://HOST:PORT``
     #: (a Dask scheduler; its workers run the pipeline, see docs/scaling.md).
     runner: Annotated[

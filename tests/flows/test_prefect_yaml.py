@@ -54,6 +54,6 @@ def test_served_deployments_take_paths_from_the_file_and_overrides_from_outside(
     overrides = tmp_path / "params.yaml"
     overrides.write_text("poll-feeds:\n  sources: [feeds.txt, 'https://x.example/rss']\n", encoding="utf-8")
     built = {d.name: d for d in runner_deployments(ROOT / "prefect.yaml", overrides)}
-    assert built["daily"].parameters["out"] == str(ROOT / "data")  # not the working directory's
+    assert built["daily"].parameters["out"] == str(ROOT / "data" / "news")  # not the working directory's
     assert built["poll-feeds"].parameters["sources"] == [str(tmp_path / "feeds.txt"), "https://x.example/rss"]
-    assert built["poll-feeds"].parameters["out"] == str(ROOT / "data")
+    assert built["poll-feeds"].parameters["out"] == str(ROOT / "data" / "news")
