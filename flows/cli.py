@@ -315,6 +315,10 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     summary = unchanged_run(list(args.sources), settings.model_copy(update={"out": args.out}))
     if summary is None:
         with _prefect_server(settings) as ready:
+            if args.runner == "local":  # the workers' warm-up overlaps the server's start too
+                from flows.pool import start_fork_server
+
+                start_fork_server()
             from flows.ingest import ingest  # (its imports overlap the server's start)
             from flows.report import summary_printed_by_caller
 

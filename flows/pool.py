@@ -1,7 +1,9 @@
 """Worker processes for the CPU-bound steps, with crash isolation.
 
-A ``spawn`` pool keeps prefect out of the workers (a forked worker would inherit it): they import
-only ``tasks``. A worker that dies (segfault, OOM kill) breaks the whole executor; the pool is
+Workers are forked from multiprocessing's fork server, a fresh interpreter that has imported the
+pipeline and built its tagger once (:mod:`flows.warm`): prefect stays out of the workers (a
+worker forked from the flow's process would inherit it), and a worker starts warm in
+milliseconds instead of seconds. A worker that dies (segfault, OOM kill) breaks the whole executor; the pool is
 then rebuilt and the batch split in halves until the input that kills a worker is alone, so that
 one input is recorded as ``worker_crash`` and every other input still gets processed.
 
@@ -11,7 +13,9 @@ anything with the :class:`BatchRunner` shape can stand in for it.
 
 import ctypes
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import select
 import signal
 import threading
 import time
@@ -27,6 +31,8 @@ from tasks.core.records import BatchResult, InputRef, failed
 from tasks.pipeline import PipelineOptions, process_batch, warm_up
 
 _BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: What the fork server imports before it forks any worker.
+_PRELOAD = ["flows.warm"]
 BatchFn = Callable[[Sequence[InputRef], PipelineOptions, datetime], BatchResult]
 
 
@@ -77,15 +83,11 @@ class WorkerPool:
                 self._executor = None
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        # One worker per core, each single-threaded: OpenBLAS would otherwise start a thread per
-        # core in every worker, and they spin against each other (measured: workers used ~20 %
-        # more CPU for the same pages). Spawned children inherit the environment; a value the
-        # user set is kept.
-        for name in _BLAS_THREADS:
-            os.environ.setdefault(name, "1")
-        context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), self.options)
+            self.workers,
+            mp_context=start_fork_server(),
+            initializer=_start_worker,
+            initargs=(os.getpid(), self.options),
         )
 
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
@@ -123,6 +125,21 @@ def _noop() -> None:
     return None
 
 
+def start_fork_server() -> multiprocessing.context.ForkServerContext:
+    """Start the fork server the workers come from (idempotent), and return its context. Its
+    warm-up runs in the background: call this early to overlap it with other start-up work."""
+    # One worker per core, each single-threaded: OpenBLAS would otherwise start a thread per
+    # core in every worker, and they spin against each other (measured: workers used ~20 %
+    # more CPU for the same pages). The fork server and its children inherit the environment
+    # as it is now; a value the user set is kept.
+    for name in _BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
 _LIBC = ctypes.CDLL(None)
 
 
@@ -140,17 +157,31 @@ def in_worker(batch_fn: BatchFn, refs: list[InputRef], options: PipelineOptions,
         _LIBC.malloc_trim(0)
 
 
-def _start_worker(parent: int, options: PipelineOptions) -> None:
-    """Initializer of every worker: signals are the parent's business, and a worker never outlives
-    its parent (even one killed with SIGKILL, which runs no clean-up); then build the tagger."""
-    # Ctrl-C reaches the whole foreground process group; the parent decides what to stop.
+def _start_worker(flow_pid: int, options: PipelineOptions) -> None:
+    """Initializer of every worker: signals are the flow's business, and a worker never outlives
+    the flow's process (even one killed with SIGKILL, which runs no clean-up); then the tagger,
+    if the fork server did not build it for these options."""
+    # Ctrl-C reaches the whole foreground process group; the flow decides what to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    threading.Thread(target=_exit_with, args=(flow_pid,), name="flow-watch", daemon=True).start()
     warm_up(options)
 
 
-def _exit_with_parent(parent: int, every: float = 0.5) -> None:
-    # An orphan is re-parented (to init or a subreaper): a changed parent id means ours is gone.
-    while os.getppid() == parent:
-        time.sleep(every)
+def _exit_with(pid: int, every: float = 0.5) -> None:
+    # The worker's parent is the fork server, not the flow: and the fork server only exits once
+    # every worker has (they hold its lifeline), so the worker watches the flow's process itself.
+    try:
+        handle = os.pidfd_open(pid)  # readable once the process has exited (Linux >= 5.3)
+    except ProcessLookupError:
+        os._exit(1)
+    except OSError:  # no pidfd here: poll (a process that is a zombie still counts as there)
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(every)
+    select.select([handle], [], [])
     os._exit(1)
