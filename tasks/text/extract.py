@@ -52,6 +52,10 @@ class ExtractOptions:
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+#: C0 control characters other than tab and line breaks: a browser shows nothing for them, but
+#: lxml refuses them in any text set later, and trafilatura's rebuilding of a paragraph then
+#: fails and the page's whole body is lost (4 of the 1,473 dev-set pages carry one).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # trafilatura's own parser settings (no comments or processing instructions: they only cost
 # every later pass), with a C-level element class lookup: lxml.html's default one calls back
 # into Python for every element proxy, a few per cent of the whole extraction.
@@ -68,6 +72,8 @@ _PARSER.set_element_class_lookup(
 
 def parse_html(html: str) -> lxml.html.HtmlElement:
     """The page as an lxml tree. Raises EmptyExtraction for a document lxml cannot parse."""
+    if _CONTROL_CHARACTERS.search(html):
+        html = _CONTROL_CHARACTERS.sub("", html)
     try:
         # lxml refuses str input that carries an encoding declaration (XHTML pages do).
         tree = lxml.etree.fromstring(_XML_DECLARATION.sub("", html, count=1), _PARSER)

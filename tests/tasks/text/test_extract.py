@@ -63,6 +63,15 @@ def test_body_text_is_extracted_in_order() -> None:
     assert positions == sorted(positions)
 
 
+def test_control_characters_in_the_page_do_not_cost_the_article() -> None:
+    # A stray BEL or NUL (pasted from a word processor) is legal enough for a browser, but lxml
+    # refuses it in text that trafilatura rebuilds: the whole body was lost as empty_extraction.
+    dirty = BODY.replace("concrete blocks", "concrete <span>blocks\x07</span>").replace("granite", "gran\x00ite")
+    text = _extract(_page().replace(BODY, dirty)).text
+    assert all(word in text for word in ("Port Avalon", "concrete blocks", "granite", "autumn storm"))
+    assert not any(ch in text for ch in "\x00\x07")
+
+
 def test_jsonld_date_wins_over_meta() -> None:
     head = (
         _jsonld(
