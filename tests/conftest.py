@@ -11,6 +11,7 @@ import multiprocessing.process
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,8 +73,12 @@ def _fast_tier_rules(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         return
     real_sleep, real_async_sleep = time.sleep, asyncio.sleep
 
+    test_thread = threading.current_thread()
+
     def sleep(seconds: float) -> None:
-        if seconds > _TINY_SLEEP:
+        # Only the test's own thread: a background thread an earlier slow test left (py4j's
+        # Spark gateway polls every second) is not the fast test's doing.
+        if seconds > _TINY_SLEEP and threading.current_thread() is test_thread:
             _refuse(f"sleeps {seconds} s")()
         real_sleep(seconds)
 
