@@ -3,9 +3,10 @@
 Workers are forked from multiprocessing's fork server, a fresh interpreter that has imported the
 pipeline and built its tagger once (:mod:`flows.warm`): prefect stays out of the workers (a
 worker forked from the flow's process would inherit it), and a worker starts warm in
-milliseconds instead of seconds. A worker that dies (segfault, OOM kill) breaks the whole executor; the pool is
-then rebuilt and the batch split in halves until the input that kills a worker is alone, so that
-one input is recorded as ``worker_crash`` and every other input still gets processed.
+milliseconds instead of seconds. A worker that dies (segfault, OOM kill) breaks the whole
+executor; the pool is then rebuilt and the batch split in halves until the input that kills a
+worker is alone, so that one input is recorded as ``worker_crash`` and every other input still
+gets processed.
 
 The flow hands the pool itself to its batch tasks (they run on threads of the flow's process);
 anything with the :class:`BatchRunner` shape can stand in for it.

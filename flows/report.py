@@ -29,7 +29,8 @@ EMPTY_SOURCE_HINT = (
 
 #: ``extra`` of the summary's log record: a caller that prints the summary itself keeps that
 #: record off the console (``summary_printed_by_caller``), and the API's log still has it.
-SUMMARY_LOG_EXTRA = {"newsflow_summary": True}
+_SUMMARY_ATTRIBUTE = "newsflow_summary"
+SUMMARY_LOG_EXTRA = {_SUMMARY_ATTRIBUTE: True}
 
 
 @contextmanager
@@ -38,7 +39,7 @@ def summary_printed_by_caller() -> Iterator[None]:
     prints the summary on stdout, and a cron log taking both streams would hold it twice."""
 
     def keep(record: logging.LogRecord) -> bool:
-        return not getattr(record, "newsflow_summary", False)
+        return not getattr(record, _SUMMARY_ATTRIBUTE, False)
 
     consoles = console_handlers()
     for handler in consoles:

@@ -88,17 +88,14 @@ async def _drain(runner: Any, signum: int) -> None:
     if poller is not None:
         poller.stopping = True  # no new runs start from here on
     pids = _running_pids(runner)
-    name = signal.Signals(signum).name
     if not pids:
         return
     print(
-        f"{name}: waiting for {len(pids)} running flow run(s) to commit and record themselves"
+        f"{signal.Signals(signum).name}: waiting for {len(pids)} running flow run(s) to commit and record themselves"
         f" (at most {DRAIN_SECONDS:.0f} s; again to stop them now)",
         flush=True,
     )
-    for pid in pids:
-        if not _got_it_from_the_terminal(pid, signum):
-            _signal(pid, signum)
+    _pass_on(pids, signum)
     deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
     while _running_pids(runner):
         try:
@@ -108,11 +105,17 @@ async def _drain(runner: Any, signum: int) -> None:
                 continue
             print(f"flow runs still running after {DRAIN_SECONDS:.0f} s: killing them", flush=True)
             again = signal.SIGKILL
-        for pid in _running_pids(runner):
-            if again == signal.SIGKILL or not _got_it_from_the_terminal(pid, again):
-                _signal(pid, again)
+        _pass_on(_running_pids(runner), again)
         if again == signal.SIGKILL:
             break
+
+
+def _pass_on(pids: list[int], signum: int) -> None:
+    """Send ``signum`` to each of ``pids`` that has not already had it from the terminal."""
+    for pid in pids:
+        if not _got_it_from_the_terminal(pid, signum):
+            with suppress(ProcessLookupError):  # it ended meanwhile
+                os.kill(pid, signum)
 
 
 def _got_it_from_the_terminal(pid: int, signum: int) -> bool:
@@ -125,8 +128,3 @@ def _got_it_from_the_terminal(pid: int, signum: int) -> bool:
         return os.getpgid(pid) == group and os.tcgetpgrp(sys.stdin.fileno()) == group
     except OSError:  # no terminal, or the child is gone
         return False
-
-
-def _signal(pid: int, signum: int) -> None:
-    with suppress(ProcessLookupError):  # it ended meanwhile
-        os.kill(pid, signum)

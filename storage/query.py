@@ -16,7 +16,7 @@ from deltalake import DeltaTable
 
 from storage.backend import holds_delta
 from storage.delta import read_delta_table, register_views
-from storage.root import NotADataset, is_dataset, require_dataset
+from storage.root import NotADataset, is_dataset, is_remote, require_dataset
 from storage.schema import PARTITION_COLUMN, TABLES
 
 __all__ = [
@@ -76,7 +76,7 @@ def spark_table(spark: Any, root: str | Path, table: str, *, storage_options: Ma
         if not has_files(root, table):
             return spark.createDataFrame(read_table(root, table))
         return spark.read.parquet(location)
-    if "://" in str(root):
+    if is_remote(root):
         return spark.createDataFrame(read_table(root, table, storage_options=storage_options))
     files = DeltaTable(location).file_uris() if DeltaTable.is_deltatable(location) else []
     if not files:
