@@ -37,15 +37,19 @@ def _die_with_parent() -> None:
 def wait_healthy(api_url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     """Wait until ``api_url/health`` answers; fail early if ``proc`` exits."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"prefect server exited with code {proc.returncode}")
-        try:
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)  # every run waits here: a coarser step adds its half to each start-up
+    # One client for every poll: httpx.get builds a client, and with it an SSL context loaded
+    # with the CA bundle, per call (~20 ms of CPU each: 3 s of CPU over a start-up here, taken
+    # from the server and the workers' warm-up that share the two cores with this loop).
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"prefect server exited with code {proc.returncode}")
+            try:
+                if client.get(f"{api_url}/health").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)  # every run waits here: a coarser step adds its half to each start-up
     raise TimeoutError(f"prefect server at {api_url} not healthy after {timeout:.0f} s")
 
 
@@ -184,6 +188,15 @@ def embedded_command(port: int) -> list[str]:
 #: What Prefect adds to the embedded server's environment: no UI, ephemeral mode (no scheduler or
 #: other background services).
 EMBEDDED_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+#: What newsflow adds: no block types registered at start. Registration (memoized or not) first
+#: imports every installed Prefect collection (prefect-dask, and with it dask.distributed) to
+#: hash their block types: ~0.85 s of each start-up's 7 s here, for blocks newsflow never uses
+#: (a ``prefect server start`` on the same database registers them itself). A value set in the
+#: environment is kept.
+NEWSFLOW_EMBEDDED_ENV = {
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+}
 
 
 def start_embedded_server(startup_timeout: float) -> EmbeddedServer:
@@ -211,7 +224,7 @@ def start_embedded_server(startup_timeout: float) -> EmbeddedServer:
     log = open(home / "embedded-server.log", "ab")  # noqa: SIM115  (the server process holds it)
     proc = subprocess.Popen(
         embedded_command(port),
-        env={**os.environ, **EMBEDDED_ENV},
+        env={**NEWSFLOW_EMBEDDED_ENV, **os.environ, **EMBEDDED_ENV},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

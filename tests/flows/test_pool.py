@@ -22,6 +22,17 @@ def test_workers_do_not_import_prefect() -> None:
         assert executor.submit(prefect_loaded).result(timeout=120) is False
 
 
+def test_workers_run_below_the_flows_cpu_priority() -> None:
+    import os
+
+    from flows.settings import current_settings
+
+    with WorkerPool(1, PipelineOptions()) as pool:
+        executor, _ = pool._current()
+        worker_nice = executor.submit(os.nice, 0).result(timeout=120)
+    assert worker_nice == min(19, os.nice(0) + current_settings().worker_nice) > os.nice(0)
+
+
 def test_an_input_that_kills_its_worker_is_isolated(tmp_path: Path) -> None:
     for i in range(6):
         (tmp_path / f"{i}.txt").write_text(f"Seoul and Tokyo held talks on day {i}. " * 20)
