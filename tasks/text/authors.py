@@ -30,7 +30,10 @@ _PREFIX = re.compile(
 )
 # A name list's separators: ";", "|", "/", "&", "+", "·" and the word "and" in those languages.
 _LIST_SPLIT = re.compile(
-    r"\s*(?:[;|/&+·•、，]|\s(?:and|und|y|et|en|og|och|ja|és|ve|и|oraz|und\ von|and\ by)\s"
+    # An interview's byline names both sides: "A im Gespräch mit B", "A in conversation with B".
+    # (the phrases first: " en " alone is Dutch "and")
+    r"\s*(?:[;|/&+·•、，]|\s(?:im\ gespräch\ mit|in\ conversation\ with|en\ conversation\ avec|"
+    r"in\ conversazione\ con|en\ conversación\ con|und\ von|and\ by|and|und|y|et|en|og|och|ja|és|ve|и|oraz)\s"
     # One-letter conjunctions (Italian and Portuguese "e", Catalan and Polish "i", Czech "a")
     # only in lower case: "John A Smith" has an initial, not a list.
     r"|\s(?-i:e|i|a)\s)\s*",
@@ -63,7 +66,7 @@ _ROLE_WORDS = re.compile(
     r"""(?i)\b(?:editor|editora?|redakteur(?:in)?|chefredakteur(?:in)?|redaktor|reporter(?:in)?|correspondent|
     korrespondent(?:in)?|journalist(?:in)?|columnist|kolumnist(?:in)?|writer|contributor|staff|officer|
     director|head|chief|senior|junior|manager|president|founder|analyst|professor|researcher|fellow|
-    producer|photographer|fotograf(?:in)?|intern|chef|leiter(?:in)?|mitarbeiter(?:in)?|periodista|
+    producer|photographer|fotograf(?:in)?|expert[ei]?|expertin|intern|chef|leiter(?:in)?|mitarbeiter(?:in)?|periodista|
     redactora?|corresponsal|rédacteur|rédactrice|journaliste|giornalista|inviato|phd|ph\.d|md|msc|mba|rd|
     # weekdays and "as of" after a byline ("Sara Roe Stand", "Tomas Spahn Freitag")
     stand|montag|dienstag|mittwoch|donnerstag|freitag|
@@ -76,7 +79,8 @@ _JUNK_WORDS = re.compile(
     artikelübersicht|übersicht|autorenseite|posts?|share|teilen|write|photos?|fotos?|photograph|autor(?:in)?|
     autoren|authors|unsere|our|no\ author|unknown|anonymous|anonym|admin|administrator|redaktion|
     gesponsert\w*|sponsored|anzeige|advertisement|jobs?|hire|veröffentlicht|published|updated|aktualisiert|
-    cc|by-sa|licen[cs]e)\b""",
+    cc|by-sa|licen[cs]e|posted|publiziert|gepostet|publicado|publié|username|benutzername|sign\ in|log\ ?in|
+    anmelden|einloggen|registrieren|subscribe|abonnieren)\b""",
     re.VERBOSE,
 )
 # Legal forms end a company's name: "Acme GmbH", "Acme S.A." (not "James S.A. Corey").
@@ -191,6 +195,12 @@ def _is_word_name(word: str) -> bool:
     return word[:1].isupper() and not _ROLE_WORDS.fullmatch(word)
 
 
+_CREDITED = re.compile(r"\S\s+(?:by|par|por|(?-i:von(?=\s+[A-ZÀ-Þ]\S*\s+[A-ZÀ-Þ])))\s+(\S.*)$", re.IGNORECASE)
+# "Edited by", "Photograph by": someone credited, not the author.
+_OTHER_CREDIT = re.compile(
+    r"(?i)\b(?:edit\w*|photo\w*|foto\w*|illustrat\w*|images?|bild\w*|video\w*|graphics?|grafik\w*|"
+    r"translat\w*|übersetz\w*|review\w*|produc\w*|cartoons?)\s+\S+\s+$"
+)
 _HONORIFIC = re.compile(r"(?i)^(?:(?:dr|prof|mag|dipl|ing|mr|mrs|ms|sir|dame)\.?(?:-\w+\.?)?\s+)+")
 
 
@@ -207,8 +217,18 @@ def _clean_name(piece: str) -> str | None:
         name = " ".join(words[:half])  # "Jane Roe Jane Roe": a name printed twice (a link and its label)
     if not name or len(name) > _MAX_NAME_CHARS:
         return None
-    # Role words after the name ("Ben Silverman Games Editor"): keep the words before them.
+    # A section or a teaser before the name: "Tech Industry by Steven Musil", "Alles von Martin
+    # Junker" ("von" only before a first and a last name: "Walter von Aachen" is one name).
+    credited = _CREDITED.search(name)
+    if credited and not _OTHER_CREDIT.search(name[: credited.start(1)]) and _plausible_person(credited.group(1)):
+        name = credited.group(1)
     words = name.split()
+    # A role compound before the name: "FOCUS-Online-Experte Robin Tschöpe", "dpa-Korrespondentin
+    # Jane Roe" (the outlet in it would make the whole byline an organisation).
+    if len(words) >= 3 and "-" in words[0] and _ROLE_WORDS.fullmatch(words[0].rsplit("-", 1)[1]):
+        words = words[1:]
+        name = " ".join(words)
+    # Role words after the name ("Ben Silverman Games Editor"): keep the words before them.
     for i, word in enumerate(words):
         if i >= 1 and _ROLE_WORDS.fullmatch(word.strip(".,")):
             # A word before the role is the role's too ("Games Editor", "Senior Writer") when a

@@ -4,9 +4,12 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
+import pytz
 from dateutil import parser as dateutil_parser
 from dateutil.parser import UnknownTimezoneWarning
 
@@ -79,6 +82,10 @@ def parse_datetime(raw: str | None, *, now: datetime, dayfirst: bool = True) -> 
     return written.replace(tzinfo=UTC) if written.tzinfo is None else written.astimezone(UTC)
 
 
+#: Longer strings are not a date but a sentence holding one.
+_MAX_WORDED_DATE = 40
+
+
 def parse_written(raw: str | None, *, now: datetime, dayfirst: bool = True) -> datetime | None:
     """``raw`` as written: aware in the offset it states, naive when it states none; None when
     :func:`parse_datetime` would reject it. The wall-clock date of the result is the day the
@@ -95,8 +102,13 @@ def parse_written(raw: str | None, *, now: datetime, dayfirst: bool = True) -> d
     try:
         if parsed is None:
             parsed = _parse_loose(text, now=now, dayfirst=dayfirst)
-            if parsed is None:
-                return None
+        if parsed is None and len(text) <= _MAX_WORDED_DATE:
+            # A day written with its month's name in the page's language ("3 de mayo de 2022",
+            # "17. Februar 2025"): dateutil reads English month names only.
+            day = date_in_text(text, now=now, monthfirst=not dayfirst)
+            parsed = datetime.fromisoformat(day) if day else None
+        if parsed is None:
+            return None
         offset = parsed.utcoffset()
         if offset is not None and abs(offset) > MAX_UTC_OFFSET:
             return None  # "+99:00" is no zone on Earth: the string is not a valid date
@@ -198,6 +210,7 @@ def decide_published(
     now: datetime,
     url: str | None = None,
     monthfirst: bool = False,
+    region: str | None = None,
 ) -> PublishedDate:
     """The one rule for the published date, whatever the input.
 
@@ -209,7 +222,8 @@ def decide_published(
     (``/2017/7/12/``) overrides a page date more than a day away from it (a related story's
     date, an update) unless the printed date agrees with the page's, and stands in when the
     page gives none. A last-modified date is used only when nothing else is there. The raw
-    string keeps the publisher's local day (see :func:`_local_raw`). Unparseable strings never
+    string keeps the publisher's local day (see :func:`_local_raw`; ``region`` is the country
+    the page declares, ``es-AR``'s ``ar``, else the URL's country domain). Unparseable strings never
     raise: when nothing parses, the first string from the text is still returned as ``raw``
     (``at`` stays None).
     """
@@ -253,7 +267,8 @@ def decide_published(
     if chosen is None:
         return PublishedDate(raw=first_text)
     found = chosen.candidate.source
-    return PublishedDate(chosen.at, _local_raw(chosen, parsed), "meta" if found == "modified" else found)
+    raw = _local_raw(chosen, parsed, publisher_zone(region, url))
+    return PublishedDate(chosen.at, raw, "meta" if found == "modified" else found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +294,7 @@ _HAS_TIME = re.compile(r"\d:\d\d")
 _QUARTER_HOUR = 900
 
 
-def _local_raw(chosen: _Parsed, parsed: list[_Parsed]) -> str:
+def _local_raw(chosen: _Parsed, parsed: list[_Parsed], zone: tzinfo | None = None) -> str:
     """The raw string of the decision, with the publisher's local day as its leading YYYY-MM-DD
     wherever the page says what that day is.
 
@@ -289,7 +304,8 @@ def _local_raw(chosen: _Parsed, parsed: list[_Parsed]) -> str:
     offset (``2017-02-24T01:18Z`` and ``2017-02-23T17:18-08:00``), the same moment in local wall
     time (``…T07:25:06Z`` and ``…T21:25:06``, the same minutes and seconds whole hours apart), or
     a day without a time that the moment falls on somewhere on Earth (``3 de mayo de 2022`` for
-    4 May 00:25 UTC).
+    4 May 00:25 UTC). Failing those, a moment stated in UTC is written in the publisher's
+    ``zone`` when one is known (:func:`publisher_zone`).
     """
     raw = chosen.candidate.raw.strip()
     offset = chosen.written.utcoffset()
@@ -316,7 +332,50 @@ def _local_raw(chosen: _Parsed, parsed: list[_Parsed]) -> str:
                 and -_LATEST_OFFSET.total_seconds() <= shift <= _EARLIEST_OFFSET.total_seconds()
             ):
                 return chosen.at.astimezone(timezone(timedelta(seconds=shift))).isoformat()
+    if zone is not None and offset is not None:  # a moment in UTC ("Z", "GMT", "+00:00")
+        local = chosen.at.astimezone(zone)
+        if local.date() != chosen.at.date():
+            return local.isoformat()
     return raw
+
+
+#: Country domains that sites everywhere use for their letters, not their country.
+_GENERIC_CC_DOMAINS = frozenset(
+    {"io", "co", "tv", "me", "fm", "ai", "ly", "cc", "ws", "to", "gg", "im", "is", "la", "am", "ac", "sh", "so", "st"}
+)
+#: Countries whose first zone in the tz database's zone.tab is not where most of their press is.
+_MAIN_ZONES = {
+    "ca": "America/Toronto",
+    "au": "Australia/Sydney",
+    "br": "America/Sao_Paulo",
+    "ru": "Europe/Moscow",
+    "uk": "Europe/London",
+}
+
+
+@lru_cache(maxsize=512)
+def publisher_zone(region: str | None, url: str | None = None) -> tzinfo | None:
+    """The time zone of the publisher's country: ``region`` (a two-letter country code), else
+    the URL's country domain (``lanacion.com.ar``); the country's principal zone (its first in
+    the tz database, or :data:`_MAIN_ZONES`). None when neither names a country."""
+    country = (region or "").lower()
+    if len(country) != 2 and url:
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            host = ""
+        tld = host.rsplit(".", 1)[-1].lower()
+        country = tld if len(tld) == 2 and tld not in _GENERIC_CC_DOMAINS else ""
+    if len(country) != 2:
+        return None
+    name = _MAIN_ZONES.get(country)
+    if name is None:
+        zones = pytz.country_timezones.get(country.upper())
+        if not zones:
+            return None
+        name = zones[0]
+    zone: tzinfo = pytz.timezone(name)
+    return zone
 
 
 # ---------------------------------------------------------------------------------------------

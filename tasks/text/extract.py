@@ -107,7 +107,7 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
             candidates.append(DateCandidate(found, "text"))
     if line:
         candidates.append(DateCandidate(line, "text"))
-    published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst)
+    published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst, region=meta.region)
     text = _body(tree, url, opts, fast=opts.fast)
     words = count_words(text)
     if words < opts.fallback_below_words or (

@@ -125,7 +125,8 @@ _BYLINE_TAGS = frozenset(
 )
 _BYLINE_MARKER = re.compile(
     r"(?:^|[\s_/-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe|vcard|username)"
-    r"(?:s|en|es|in)?(?:[\s_/-]|name|box|info|line|$)",
+    # camelCase and run-together suffixes too: authorName, authorTitle, authorMeta, bylineBlock
+    r"(?:s|en|es|in)?(?:[\s_/-]|name|box|info|line|title|meta|link|data|block|wrap|detail|container|text|label|$)",
     re.IGNORECASE,
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")

@@ -44,6 +44,39 @@ def test_one_letter_conjunction_only_in_lower_case() -> None:
     assert parse_authors(["By Jane A Roe"]).persons == ("Jane A Roe",)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Mara Quill im Gespräch mit Tobias Fenn",
+        "Mara Quill in conversation with Tobias Fenn",
+        "Mara Quill en conversación con Tobias Fenn",
+    ],
+)
+def test_an_interview_names_both_sides(raw: str) -> None:
+    assert parse_authors([raw]).persons == ("Mara Quill", "Tobias Fenn")
+
+
+@pytest.mark.parametrize(
+    ("raw", "persons"),
+    [
+        # A role compound that names the outlet, before the name.
+        ("NACHRICHTEN-Online-Experte Tobias Fenn", ("Tobias Fenn",)),
+        ("dpa-Korrespondentin Mara Quill", ("Mara Quill",)),
+        # A section or a teaser before "by"/"von".
+        ("Tech Industry by Mara Quill", ("Mara Quill",)),
+        ("Alles von Tobias Fenn", ("Tobias Fenn",)),
+        # "von" inside a name stays.
+        ("Walter von Aachen", ("Walter von Aachen",)),
+        ("Ursula von der Brücke", ("Ursula von der Brücke",)),
+        # Someone credited for something else is no author.
+        ("Revised Edition Edited by Mara Quill", ()),
+        ("Photograph by Mara Quill", ()),
+    ],
+)
+def test_what_comes_before_the_name(raw: str, persons: tuple[str, ...]) -> None:
+    assert parse_authors([raw], sitenames=["Nachrichten Online"]).persons == persons
+
+
 def test_last_first_order_is_turned_round() -> None:
     assert parse_authors(["Quill, Mara"]).persons == ("Mara Quill",)
 
@@ -77,7 +110,9 @@ def test_particles_are_part_of_the_name() -> None:
     assert parse_authors(["About the Author"]).persons == ()
 
 
-@pytest.mark.parametrize("raw", ["Unsere Autoren", "Follow", "No Author", "Updated 3 hours ago", "Share"])
+@pytest.mark.parametrize(
+    "raw", ["Unsere Autoren", "Follow", "No Author", "Updated 3 hours ago", "Share", "Posted on", "Username", "Sign in"]
+)
 def test_junk_is_no_author(raw: str) -> None:
     assert parse_authors([raw]).persons == ()
 

@@ -12,6 +12,7 @@ from tasks.text.dates import (
     decide_published,
     parse_datetime,
     parse_written,
+    publisher_zone,
 )
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -279,6 +280,46 @@ def test_parse_written_keeps_the_offset_and_naive_strings() -> None:
     )
     assert parse_written("2025-02-17 20:44", now=NOW) == datetime(2025, 2, 17, 20, 44)
     assert parse_written("2025-02-17T20:44:00+99:00", now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "day"),
+    [("3 de mayo de 2025", "2025-05-03"), ("17. Februar 2025", "2025-02-17"), ("2 avril 2025", "2025-04-02")],
+)
+def test_parse_written_reads_month_names_in_the_pages_language(raw: str, day: str) -> None:
+    assert parse_written(raw, now=NOW) == datetime.fromisoformat(day)
+    # ... but not a date inside a sentence.
+    assert parse_written(f"Die Stadt teilte am Donnerstag, dem {raw}, mit", now=NOW) is None
+
+
+def test_a_worded_local_day_gives_the_local_day_of_a_utc_moment() -> None:
+    got = _decide(("Sun, 04 May 2025 00:25:56 GMT", "json-ld"), ("3 de mayo de 2025", "meta"))
+    assert got.at == _utc(2025, 5, 4, 0, 25) + timedelta(seconds=56) and got.raw == "2025-05-03"
+
+
+@pytest.mark.parametrize(
+    ("region", "url", "raw"),
+    [
+        # The country's zone, from the page's locale or its country domain: 3 May, 22:41 in La Paz.
+        ("bo", None, "2025-05-03T22:41:00-04:00"),
+        (None, "https://eldiario.example.com.bo/nota", "2025-05-03T22:41:00-04:00"),
+        (None, "https://www.example.com.ar/nota", "2025-05-03T23:41:00-03:00"),
+        # The same UTC day there: the string as found.
+        ("de", None, "Sun, 04 May 2025 02:41:00 GMT"),
+        # No country: a generic domain, or a country domain used for its letters.
+        (None, "https://example.com/nota", "Sun, 04 May 2025 02:41:00 GMT"),
+        (None, "https://example.io/nota", "Sun, 04 May 2025 02:41:00 GMT"),
+    ],
+)
+def test_a_utc_moment_is_written_in_the_publishers_zone(region: str | None, url: str | None, raw: str) -> None:
+    got = decide_published([DateCandidate("Sun, 04 May 2025 02:41:00 GMT", "json-ld")], now=NOW, url=url, region=region)
+    assert got.at == _utc(2025, 5, 4, 2, 41) and got.raw == raw
+
+
+def test_publisher_zone_takes_a_countrys_main_zone() -> None:
+    assert str(publisher_zone("us")) == "America/New_York"
+    assert str(publisher_zone("au")) == "Australia/Sydney"  # not Lord Howe Island, zone.tab's first
+    assert publisher_zone("zz") is None and publisher_zone(None) is None
 
 
 def test_an_update_line_is_not_the_date_line() -> None:

@@ -458,3 +458,14 @@ def test_a_site_named_after_its_author_gives_the_author() -> None:
 def test_authorbox_class_is_a_byline() -> None:
     byline = '<div class="authorbox"><strong>von</strong> <span>Mara Quill</span></div>'
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
+
+
+@pytest.mark.parametrize("marker", ["authorTitle", "authorMeta", "bylineBlock", "author-wrap"])
+def test_run_together_byline_classes_are_bylines(marker: str) -> None:
+    byline = f'<div class="{marker}"><a href="/team/mq">Mara Quill</a></div>'
+    assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
+
+
+def test_a_class_that_only_starts_like_author_is_no_byline() -> None:
+    byline = '<div class="authorizeButton">Mara Quill</div>'
+    assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ()
