@@ -8,6 +8,7 @@ did), 2 a usage or configuration error, 130 stopped by a second Ctrl-C.
 """
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -83,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     _keep_going_on_a_closed_pipe()
+    # Each line as it is printed, even into a pipe or a file (a service's log, `| tee`): block
+    # buffering held `serve`'s "ready" line back until the buffer filled, which it never did.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         if settings_error is not None:
             raise UsageError(str(settings_error))

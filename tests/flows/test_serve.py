@@ -120,7 +120,8 @@ deployments:
 """,
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    # Without PYTHONUNBUFFERED (a CI runner has none): the lines must come as printed all the same.
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PYTHONUNBUFFERED")}
     env.update(NEWSFLOW_SERVER_HOME=str(tmp_path / "server"), PREFECT_HOME=str(tmp_path / "server"))
     proc = subprocess.Popen(
         [NEWSFLOW, "serve", "--file", str(project), "--port", str(free_port())],
