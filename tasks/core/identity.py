@@ -44,6 +44,16 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def site_host(url: str | None) -> str | None:
+    """The host a site is known by: lower case, without ``www.``, ``m.``, ``amp.`` and the like;
+    None for no URL or a malformed one (``http://[gazette.example/world``)."""
+    try:
+        host = urlsplit(url).hostname if url and "//" in url else None
+    except ValueError:
+        return None
+    return re.sub(r"^(?:www\d?|m|amp|mobile|edition|news)\.", "", host.lower()) if host else None
+
+
 def sha256_hex(value: str) -> str:
     """Hex sha256 of a string's UTF-8 bytes."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Literal
-from urllib.parse import urlsplit
 
 import pytz
 from dateutil import parser as dateutil_parser
 from dateutil.parser import UnknownTimezoneWarning
 
+from tasks.core.identity import site_host
 from tasks.core.vocabulary import DateSource
 
 # Zone abbreviations seen in news datelines; dateutil ignores unknown ones silently (=> naive).
@@ -353,21 +353,19 @@ _MAIN_ZONES = {
 }
 
 
-@lru_cache(maxsize=512)
 def publisher_zone(region: str | None, url: str | None = None) -> tzinfo | None:
     """The time zone of the publisher's country: ``region`` (a two-letter country code), else
     the URL's country domain (``lanacion.com.ar``); the country's principal zone (its first in
     the tz database, or :data:`_MAIN_ZONES`). None when neither names a country."""
     country = (region or "").lower()
-    if len(country) != 2 and url:
-        try:
-            host = urlsplit(url).hostname or ""
-        except ValueError:
-            host = ""
-        tld = host.rsplit(".", 1)[-1].lower()
-        country = tld if len(tld) == 2 and tld not in _GENERIC_CC_DOMAINS else ""
     if len(country) != 2:
-        return None
+        tld = (site_host(url) or "").rsplit(".", 1)[-1]
+        country = tld if len(tld) == 2 and tld not in _GENERIC_CC_DOMAINS else ""
+    return _country_zone(country) if len(country) == 2 else None
+
+
+@lru_cache(maxsize=1024)  # one entry per country code met
+def _country_zone(country: str) -> tzinfo | None:
     name = _MAIN_ZONES.get(country)
     if name is None:
         zones = pytz.country_timezones.get(country.upper())

@@ -20,10 +20,10 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import lxml.html
 
+from tasks.core.identity import site_host
 from tasks.text.authors import fold, parse_authors
 from tasks.text.dates import DateCandidate
 
@@ -472,18 +472,10 @@ _BLOG_PLATFORMS = (
 )
 
 
-def _host(url: str | None) -> str | None:
-    try:
-        host = urlsplit(url).hostname if url and "//" in url else None
-    except ValueError:  # "http://[gazette.example/world": no host to name the site by
-        return None
-    return re.sub(r"^(?:www\d?|m|amp|mobile|edition|news)\.", "", host.lower()) if host else None
-
-
 def _site_author(titles: list[lxml.html.HtmlElement], found: _Found, url: str | None) -> str | None:
     """The person's name a site is named after: a declared site name or an end segment of
     ``<title>`` that spells the host (``Wolfgang Michal`` on ``wolfgangmichal.de``)."""
-    host = _host(url)
+    host = site_host(url)
     if not host:
         return None
     label = host.split(".")[0].replace("-", "")
@@ -500,7 +492,7 @@ def _site_author(titles: list[lxml.html.HtmlElement], found: _Found, url: str | 
 
 
 def _on_blog_platform(url: str | None) -> bool:
-    host = _host(url)
+    host = site_host(url)
     return bool(host) and any(f".{host}".endswith(platform) for platform in _BLOG_PLATFORMS)
 
 
@@ -508,7 +500,7 @@ def _site_names(found: _Found, url: str | None) -> tuple[str, ...]:
     """The site's names: declared ones, and its host (``www.autoblog.com`` -> ``autoblog.com``,
     ``autoblog``)."""
     names = list(dict.fromkeys(s for s in found.sitenames if s))
-    host = _host(url)
+    host = site_host(url)
     if host:
         names.append(host)
         label = host.split(".")[0]
