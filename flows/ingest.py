@@ -35,7 +35,7 @@ from pydantic import Field
 from flows.pool import BatchRunner
 from flows.progress import Progress
 from flows.report import EMPTY_SOURCE_HINT, SUMMARY_LOG_EXTRA, RunSummary
-from flows.runners import batches_for
+from flows.runners import batches_for, next_batch_size
 from flows.runs import recorded_run
 from flows.settings import RUNNER_PATTERN, Settings, current_settings, delta_options, fetch_options
 from flows.stop import StopRequested, stop_on_signals
@@ -224,7 +224,8 @@ class _Run:
                     processing = True
                     self.progress.enter("process", f"with {self.batches.slots} worker(s)")
                 pending.append(item)
-                if len(pending) == self.settings.batch_inputs:
+                left = self.progress.estimate - self.summary.discovered + len(pending)
+                if len(pending) >= next_batch_size(self.settings.batch_inputs, left, self.batches.slots):
                     self._submit(pending)
                     pending = []
         else:

@@ -153,6 +153,22 @@ def _killed_workers(exc: BaseException) -> bool:
     return isinstance(exc, KilledWorker)
 
 
+#: The smallest batch the end of a run is cut into (a task run costs ~10-15 ms, a page ~30 ms).
+TAIL_BATCH_MIN = 5
+
+
+def next_batch_size(full: int, left: int, slots: int) -> int:
+    """How many inputs the next batch takes: ``full``, until ``left`` (the inputs still to
+    come by the estimate, the ones of this batch included) is within a few batches of the end;
+    from there each batch takes at most a ``1 / (2 * slots)`` share of what is left, so the
+    workers finish together instead of one working through a last full batch while the others
+    wait (measured on 1,473 real pages and two workers: ~1 s of one idle core at the end). An
+    estimate already passed (``left <= 0``) says nothing: full batches."""
+    if left <= 0:
+        return full
+    return max(min(TAIL_BATCH_MIN, full), min(full, -(-left // (2 * slots))))
+
+
 def batches_for(settings: Settings, task: BatchTask) -> Batches:
     """The :class:`Batches` the settings ask for (``runner``)."""
     options = pipeline_options(settings)

@@ -24,6 +24,14 @@ def is_dataset(root: str | Path) -> bool:
     return (path / ".newsflow").is_dir() or any((path / table).is_dir() for table in TABLES)
 
 
+def has_tables(root: str | Path) -> bool:
+    """Whether any table of the local dataset at ``root`` exists: before a run has committed
+    to it (its state directory alone, as ``newsflow ingest`` creates it), it holds no input a
+    run could skip."""
+    path = Path(root)
+    return any((path / table).is_dir() for table in TABLES)
+
+
 def require_dataset(root: str | Path) -> Path:
     """``root`` as a Path; raises :class:`NotADataset` (one line, naming it) when it holds none."""
     path = Path(root)

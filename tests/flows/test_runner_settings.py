@@ -40,3 +40,33 @@ def test_the_cli_names_what_a_dask_runner_needs() -> None:
     _check_runner("dask://h:1", load_settings({"PREFECT_API_URL": "http://h:4200/api"}))
     with pytest.raises(UsageError, match=r"^--runner dask://h:1 needs a Prefect server .*: set PREFECT_API_URL$"):
         _check_runner("dask://h:1", load_settings({}))
+
+
+@pytest.mark.slow  # flows.runners imports prefect
+def test_the_last_batches_of_a_run_are_cut_finer() -> None:
+    from flows.runners import TAIL_BATCH_MIN, next_batch_size
+
+    # Far from the end, and with an estimate already passed: full batches.
+    assert next_batch_size(40, left=1473, slots=2) == 40
+    assert next_batch_size(40, left=0, slots=2) == 40
+    assert next_batch_size(40, left=-12, slots=2) == 40
+    # Near the end: a quarter of what is left with two workers, never below the floor.
+    assert next_batch_size(40, left=100, slots=2) == 25
+    assert next_batch_size(40, left=9, slots=2) == TAIL_BATCH_MIN
+    # A batch size set below the floor is kept.
+    assert next_batch_size(2, left=3, slots=2) == 2
+    # The sizes a run of 1,473 inputs takes still cover every input, ending in small batches.
+    left, sizes = 1473, []
+    while left > 0:
+        sizes.append(min(left, next_batch_size(40, left, 2)))
+        left -= sizes[-1]
+    assert sum(sizes) == 1473 and sizes[0] == 40 and sizes[-1] <= TAIL_BATCH_MIN
+
+
+def test_only_a_dataset_with_tables_can_hold_inputs_already(tmp_path: Path) -> None:
+    from storage.root import has_tables
+
+    (tmp_path / ".newsflow").mkdir()
+    assert not has_tables(tmp_path)  # what `newsflow ingest` creates before its first commit
+    (tmp_path / "inputs").mkdir()
+    assert has_tables(tmp_path)
