@@ -83,8 +83,9 @@ _JUNK_WORDS = re.compile(
     anmelden|einloggen|registrieren|subscribe|abonnieren)\b""",
     re.VERBOSE,
 )
-# Legal forms end a company's name: "Acme GmbH", "Acme S.A." (not "James S.A. Corey").
-_LEGAL_FORM = re.compile(r"(?i)\s(?:ag|inc|ltd|llc|plc|corp|co|s\.\s?a|e\.\s?v|s\.\s?l|s\.\s?p\.\s?a)\.?$")
+# Legal forms end a company's name: "Acme GmbH", "Acme S.A." (not "James S.A. Corey"). Not "Co":
+# it is a surname too ("Emily Co"; measured: 1 dev page gained, none lost).
+_LEGAL_FORM = re.compile(r"(?i)\s(?:ag|inc|ltd|llc|plc|corp|s\.\s?a|e\.\s?v|s\.\s?l|s\.\s?p\.\s?a)\.?$")
 # An acronym alone ("AFP", "CNN", "NDR"): an agency or a broadcaster.
 _ACRONYM = re.compile(r"^[A-Z]{3,5}$")
 _DOMAIN = re.compile(r"(?i)\b[\w-]+\.(?:com|org|net|de|at|ch|it|fr|es|co|uk|info|news|media|online|tv|eu|io)\b")

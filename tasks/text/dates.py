@@ -61,11 +61,13 @@ YEARLESS_MAX_AGE = timedelta(days=183)
 #: Real zones run from UTC-12 to UTC+14.
 MAX_UTC_OFFSET = timedelta(hours=14)
 # A full date in a URL path: /2025/02/17/, /2025/2/7/, /2025-02-17-slug, /2023-11/17/, /20200413/,
-# _20231102_. A one-digit day must end its path segment ("/2023/10/3-fragen" is a slug).
+# _20231102_, and day first, /17-02-2025 (as numeric dates are read). A one-digit day must end its
+# path segment ("/2023/10/3-fragen" is a slug).
 _URL_DATES = (
-    re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{2}|\d(?=/|$))(?:/|$|[-_.])"),
-    re.compile(r"/((?:19|20)\d{2})-(\d{2})/(\d{2})(?:/|$)"),
-    re.compile(r"[/_-]((?:19|20)\d{2})(\d{2})(\d{2})(?:[/_.-]|$)"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{2}|\d(?=/|$))(?:/|$|[-_.])"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})/(?P<d>\d{2})(?:/|$)"),
+    re.compile(r"[/_-](?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:[/_.-]|$)"),
+    re.compile(r"/(?P<d>\d{2})([-.])(?P<m>\d{2})\2(?P<y>(?:19|20)\d{2})(?:/|$|[-_.])"),
 )
 
 
@@ -168,7 +170,7 @@ def date_from_url(url: str | None, *, now: datetime) -> tuple[datetime, str] | N
         if not match:
             continue
         try:
-            found = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=UTC)
+            found = datetime(int(match["y"]), int(match["m"]), int(match["d"]), tzinfo=UTC)
         except ValueError:
             continue
         return (found, match.group(0).strip("/-_.")) if found <= now else None

@@ -121,7 +121,25 @@ _DATE_SEGMENT = re.compile(r"^[\d\s./:-]+(?:uhr|h)?$", re.IGNORECASE)
 # document order that stops at the first byline (it sits above the story): an XPath test of the
 # class of every element (contains(), translate()) cost 5-10 ms on a large page.
 _BYLINE_TAGS = frozenset(
-    {"a", "address", "div", "p", "span", "strong", "li", "h3", "h4", "h5", "h6", "b", "em", "small", "section", "dd"}
+    {
+        "a",
+        "address",
+        "div",
+        "p",
+        "span",
+        "strong",
+        "li",
+        "ul",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "b",
+        "em",
+        "small",
+        "section",
+        "dd",
+    }
 )
 _BYLINE_MARKER = re.compile(
     r"(?:^|[\s_/-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe|vcard|username)"

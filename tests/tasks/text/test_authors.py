@@ -88,12 +88,18 @@ def test_role_after_the_name_is_dropped() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["USA Today", "The Daily Journal", "TC Redazione", "dpa", "AFP", "Redaktion", "gazette.example.com"]
+    "raw",
+    ["USA Today", "The Daily Journal", "TC Redazione", "dpa", "AFP", "Redaktion", "gazette.example.com", "Acme GmbH"],
 )
 def test_organisations_are_not_people(raw: str) -> None:
     parsed = parse_authors([raw])
     assert parsed.persons == ()
     assert parsed.organisations
+
+
+def test_co_is_a_surname() -> None:
+    assert parse_authors(["Mara Co"]).persons == ("Mara Co",)
+    assert parse_authors(["Mara Co Ltd"]).persons == ()
 
 
 def test_the_site_is_an_organisation_unless_it_is_a_blog_on_a_platform() -> None:

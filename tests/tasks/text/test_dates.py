@@ -114,6 +114,8 @@ def test_strings_without_a_date_are_none(raw: str) -> None:
         ("https://news.example.org/world/2025/2/7/", _utc(2025, 2, 7), "2025/2/7"),
         ("https://news.example.org/2025-02-17-harbour-rebuilt", _utc(2025, 2, 17), "2025-02-17"),
         ("https://news.example.org/2025/02/17", _utc(2025, 2, 17), "2025/02/17"),
+        ("https://news.example.org/notices/17-02-2025", _utc(2025, 2, 17), "17-02-2025"),
+        ("https://news.example.org/17.02.2025/harbour", _utc(2025, 2, 17), "17.02.2025"),
     ],
 )
 def test_date_from_url(url: str, expected: datetime, matched: str) -> None:
@@ -131,6 +133,8 @@ def test_date_from_url(url: str, expected: datetime, matched: str) -> None:
         "https://news.example.org/2026/01/01/in-the-future",
         "https://news.example.org/1899/02/17/too-old",
         "https://news.example.org/story/12025/02/17x",
+        "https://news.example.org/17-02.2025/mixed-separators",
+        "https://news.example.org/31-02-2025/impossible-day",
     ],
 )
 def test_date_from_url_none(url: str | None) -> None:

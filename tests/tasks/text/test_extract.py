@@ -466,6 +466,11 @@ def test_run_together_byline_classes_are_bylines(marker: str) -> None:
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
 
 
+def test_a_list_marked_as_the_byline_is_one() -> None:
+    byline = '<ul class="author"><li>Mara Quill</li></ul>'
+    assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
+
+
 def test_a_class_that_only_starts_like_author_is_no_byline() -> None:
     byline = '<div class="authorizeButton">Mara Quill</div>'
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ()
