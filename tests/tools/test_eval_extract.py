@@ -55,3 +55,17 @@ def test_scores_both_systems_and_times_them(devset: Path, capsys: pytest.Capture
     assert bare["pages"] == 2
     assert set(out["cpu_ms_per_page"]) == {"newsflow", "trafilatura", "extract"}
     assert all(ms > 0 for ms in out["cpu_ms_per_page"].values())
+
+
+def test_a_copy_of_an_article_is_written_once_and_also_scored_as_its_original(
+    devset: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (devset / "pages" / "c.html.gz").write_bytes((devset / "pages" / "a.html.gz").read_bytes())
+    copy = {"id": "c", "sources": ["x"], "title": "Council orders breakwater rebuild"}
+    with (devset / "gold.jsonl").open("a", encoding="utf-8") as gold:
+        gold.write(json.dumps(copy) + "\n")
+    assert eval_extract.main(["--devset", str(devset), "--json", "--no-baseline"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results["newsflow"]["all"]["matched"] == 1  # the copy has no row of its own
+    assert results[eval_extract.COPIES_CREDITED]["all"]["matched"] == 2
+    assert results[eval_extract.COPIES_CREDITED]["all"]["title"] == pytest.approx(2 / 3)
