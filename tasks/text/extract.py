@@ -13,6 +13,7 @@ cleanup: here the only failure is a page with no text at all.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,6 +50,10 @@ class ExtractOptions:
     #: stripped page's text: the fast path took a fragment (the lead, a teaser, a menu).
     fallback_short_words: int = 200
     fallback_page_share: float = 0.1
+    #: A first pass of this many lines or more with less than this share of its characters in
+    #: prose lines (:func:`looks_like_navigation`) gets the fallback extraction too.
+    navigation_min_lines: int = 8
+    navigation_prose_share: float = 0.3
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -114,6 +119,10 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         words < opts.fallback_short_words and len(text) < opts.fallback_page_share * len(page_text)
     ):
         text = _fallback(doc.html or "", url, opts, text)
+    elif looks_like_navigation(text, opts.navigation_min_lines, opts.navigation_prose_share):
+        # The fast path took a menu, a list of labels or a table for the article: the full
+        # cascade often finds the story; kept when it holds more prose.
+        text = _fallback(doc.html or "", url, opts, text, by=_prose_chars)
     if meta.article_body and count_words(text) < opts.fallback_below_words:
         # A page that renders its story from a script has no body in its HTML: the structured
         # data's articleBody is the article.
@@ -223,14 +232,33 @@ def _page_text(tree: lxml.html.HtmlElement) -> str:
     return " ".join((body if body is not None else tree).text_content().split())
 
 
-def _fallback(html: str, url: str | None, opts: ExtractOptions, first: str) -> str:
+#: A line this long or longer is prose; a shorter one is a menu item, a label, a table cell.
+PROSE_LINE_CHARS = 30
+
+
+def looks_like_navigation(text: str, min_lines: int = 8, prose_share: float = 0.3) -> bool:
+    """Whether ``text`` is a block of links or labels rather than an article: ``min_lines`` or
+    more lines, and less than ``prose_share`` of its characters in lines of prose. (Counted in
+    characters, so it holds for scripts written without spaces.)"""
+    lines = text.splitlines()
+    if len(lines) < min_lines:
+        return False
+    return _prose_chars(text) < prose_share * len(text)
+
+
+def _prose_chars(text: str) -> int:
+    return sum(len(line) for line in text.splitlines() if len(line) >= PROSE_LINE_CHARS)
+
+
+def _fallback(html: str, url: str | None, opts: ExtractOptions, first: str, by: Callable[[str], int] = len) -> str:
     """trafilatura's full cascade (its readability/jusText comparison) on a fresh parse of the
     untouched page, kept when it finds more than the first pass. The prestrip can cost a broken
     page its article (an unclosed ``<nav>``, ``<button>`` or ``<noscript>`` that swallows the
     rest of the page), and the fast path stops short on some layouts. On the dev set it runs on
-    4 % of the pages and takes the body snippets from 0.914 to 0.919 (docs/extraction.md)."""
+    4 % of the pages and takes the body snippets from 0.914 to 0.919 (docs/extraction.md).
+    ``by`` measures which of the two finds more (their length, or their prose)."""
     second = _body(parse_html(html), url, opts, fast=False)
-    return second if len(second) > len(first) else first
+    return second if by(second) > by(first) else first
 
 
 #: Elements trafilatura discards anyway (its MANUALLY_CLEANED list, and everything in

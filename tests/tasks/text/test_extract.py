@@ -5,7 +5,8 @@ import pytest
 
 from tasks.core.errors import EmptyExtraction
 from tasks.core.records import Extracted, Hints, InputRef, RawDocument
-from tasks.text.extract import ExtractOptions, extract_html
+from tasks.text import extract as extract_module
+from tasks.text.extract import ExtractOptions, extract_html, looks_like_navigation
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 REF = InputRef(source_uri="mem://page.html", kind="html", path="page.html", digest="0" * 64, size=0)
@@ -474,3 +475,36 @@ def test_a_list_marked_as_the_byline_is_one() -> None:
 def test_a_class_that_only_starts_like_author_is_no_byline() -> None:
     byline = '<div class="authorizeButton">Mara Quill</div>'
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ()
+
+
+MENU = "\n".join(["Front page", "Weather", "Sport results", "Harbour news", "Opinion", "Letters", "Archive", "Contact"])
+
+
+@pytest.mark.parametrize(
+    ("text", "navigation"),
+    [
+        (MENU, True),
+        ("\n".join(PARAS), False),
+        ("\n".join([*PARAS, *MENU.split("\n")[:6]]), False),  # an article with its section links
+        ("\n".join(MENU.split("\n")[:5]), False),  # too few lines to tell
+        (
+            "\n".join(["港湾局は火曜日、秋の嵐の季節の前に北の防波堤を再建すると発表した。漁船団の不安が終わる。"] * 8),
+            False,
+        ),
+    ],
+)
+def test_looks_like_navigation(text: str, navigation: bool) -> None:
+    assert looks_like_navigation(text) is navigation
+
+
+def test_a_menu_taken_for_the_article_gets_the_full_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
+    # trafilatura's fast path takes a block of section links for the article on some real pages
+    # (where its full cascade finds the story): stand in for the two passes.
+    def body(tree: object, url: str | None, opts: ExtractOptions, *, fast: bool) -> str:
+        return MENU if fast else "\n".join(PARAS)
+
+    monkeypatch.setattr(extract_module, "_body", body)
+    assert _extract(_page()).text == "\n".join(PARAS)
+    # A full cascade that finds no more prose leaves the first pass as it was.
+    monkeypatch.setattr(extract_module, "_body", lambda tree, url, opts, *, fast: MENU if fast else "Sport")
+    assert _extract(_page()).text == MENU
