@@ -21,6 +21,7 @@ import ftfy.badness
 
 from tasks.core.identity import normalise
 from tasks.core.vocabulary import InputKind
+from tasks.text.authors import parse_authors
 
 # ---------------------------------------------------------------------------------------------
 # State threaded through the rules
@@ -344,12 +345,36 @@ def _credit(line: str) -> tuple[list[str], list[str]] | None:
     return None
 
 
+# A byline line in other languages ("Von Cosima Künzel", "Por Ana Díaz", "Par Léa Roux"): the
+# word "by" and a first and last name, nothing else. Only at the body's edges, where bylines
+# stand: inside the text "Von Anfang An" or "Par Avion" could pass for one.
+_LOCAL_BYLINE = re.compile(
+    r"^(?i:von|por|par|door|av|af|di|przez)\s+(?P<names>[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3})\.?$"
+)
+#: How many lines at the start and at the end of the body are searched for such a byline.
+BYLINE_EDGE_LINES = 3
+
+
+def _local_byline(line: str) -> list[str] | None:
+    """The persons a byline line in another language names, or None when it is not one."""
+    found = _LOCAL_BYLINE.match(line.strip())
+    if found is None or _names(found.group("names")) is None:
+        return None
+    persons = parse_authors([found.group("names")]).persons
+    return list(persons) if persons else None
+
+
 def credit_line(draft: Draft) -> tuple[Draft, int]:
-    """Move byline and credit lines ("Edited by A and B", "CIC PRESS TEAM") out of the body."""
+    """Move byline and credit lines ("Edited by A and B", "CIC PRESS TEAM", and at the body's
+    edges "Von A B", "Por A B") out of the body."""
     authors, editors, credits = list(draft.authors), list(draft.editors), list(draft.credits)
     kept: list[str] = []
-    for line in draft.paragraphs:
+    last = len(draft.paragraphs)
+    for i, line in enumerate(draft.paragraphs):
         credit = _credit(line) if len(line) <= 160 else None
+        if credit is None and (i < BYLINE_EDGE_LINES or i >= last - BYLINE_EDGE_LINES) and len(line) <= 80:
+            names = _local_byline(line)
+            credit = (names, []) if names else None
         if credit is not None:
             authors.extend(credit[0])
             editors.extend(credit[1])

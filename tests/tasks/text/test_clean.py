@@ -188,6 +188,43 @@ def test_credit_line_moves_a_byline() -> None:
     assert out.authors == ("Mara Quill", "Tobias Fenn")
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "authors"),
+    [
+        ("Von Mara Quill", None, ("Mara Quill",)),
+        (None, "Von Mara Quill", ("Mara Quill",)),  # at the end of the story, as German papers print it
+        ("Por Inés Roy Díaz", None, ("Inés Roy Díaz",)),
+        ("Par Léa Roux.", None, ("Léa Roux",)),
+    ],
+)
+def test_a_byline_in_another_language_at_the_edges_of_the_body(
+    first: str | None, last: str | None, authors: tuple[str, ...]
+) -> None:
+    lines = [line for line in (first, P1, P2, P3, P4, last) if line]
+    out, hits = credit_line(_draft(*lines))
+    assert (out.paragraphs, hits, out.authors) == ((P1, P2, P3, P4), 1, authors)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Por Agencia EFE",  # an organisation: never a person
+        "Von Berlin nach Hamburg in drei Stunden",  # a sentence
+        "Von 2019 Bis 2021",
+    ],
+)
+def test_what_is_no_byline_in_another_language_stays(line: str) -> None:
+    out, hits = credit_line(_draft(line, P1, P2))
+    assert (out.paragraphs, hits, out.authors) == ((line, P1, P2), 0, ())
+
+
+def test_a_byline_like_line_inside_the_story_stays() -> None:
+    # "Von Anfang An" in mid-text is a heading, not a byline: only the edges hold bylines.
+    lines = (P1, P2, P3, "Von Mara Quill", P4, P1 + " ", P2 + " ", P3 + " ")
+    out, hits = credit_line(_draft(*lines))
+    assert (hits, out.authors) == (0, ())
+
+
 def test_credit_line_keeps_a_sentence_that_starts_like_a_credit() -> None:
     sentence = "Produced by the harbour authority, the report blames winter storms for the damage."
     out, hits = credit_line(_draft(P1, sentence))
