@@ -355,12 +355,35 @@ _LOCAL_BYLINE = re.compile(
 BYLINE_EDGE_LINES = 3
 
 
+# A labelled author line, anywhere in the body: "Autorin: A B", "Text: A B", "Written by: A B".
+_LABELLED_BYLINE = re.compile(
+    r"^(?i:autor|autorin|autore|autora|auteur|auteure|author|text|texto|testo|tekst|written\ by)"
+    r"\s*[:：]\s*(?P<names>\S.*)$"
+)
+
+
+_ROLE_AFTER = re.compile(r"\s*[,(]")
+
+
 def _local_byline(line: str) -> list[str] | None:
     """The persons a byline line in another language names, or None when it is not one."""
     found = _LOCAL_BYLINE.match(line.strip())
     if found is None or _names(found.group("names")) is None:
         return None
     persons = parse_authors([found.group("names")]).persons
+    return list(persons) if persons else None
+
+
+def _labelled_byline(line: str) -> list[str] | None:
+    """The person an "Autor: …" line names, or None. What follows a comma or a parenthesis is
+    a role or a date ("Autorin: A B, Projektleiterin in Tunis", "Autor: A B (Oktober 2008)")."""
+    found = _LABELLED_BYLINE.match(line.strip())
+    if found is None:
+        return None
+    name = _ROLE_AFTER.split(found.group("names"), maxsplit=1)[0]
+    if _names(name) is None:
+        return None
+    persons = parse_authors([name]).persons
     return list(persons) if persons else None
 
 
@@ -372,8 +395,9 @@ def credit_line(draft: Draft) -> tuple[Draft, int]:
     last = len(draft.paragraphs)
     for i, line in enumerate(draft.paragraphs):
         credit = _credit(line) if len(line) <= 160 else None
-        if credit is None and (i < BYLINE_EDGE_LINES or i >= last - BYLINE_EDGE_LINES) and len(line) <= 80:
-            names = _local_byline(line)
+        if credit is None and len(line) <= 100:
+            at_edge = i < BYLINE_EDGE_LINES or i >= last - BYLINE_EDGE_LINES
+            names = _labelled_byline(line) or (_local_byline(line) if at_edge else None)
             credit = (names, []) if names else None
         if credit is not None:
             authors.extend(credit[0])

@@ -218,6 +218,28 @@ def test_what_is_no_byline_in_another_language_stays(line: str) -> None:
     assert (out.paragraphs, hits, out.authors) == ((line, P1, P2), 0, ())
 
 
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        ("Autorin: Mara Quill", ("Mara Quill",)),
+        ("Text: Mara Quill", ("Mara Quill",)),
+        ("Written by: Mara Quill", ("Mara Quill",)),
+        ("Autor: Tobias Fenn, Projektleiter in Port Avalon.", ("Tobias Fenn",)),  # a role after the name
+        ("Autorin: Ines Roy (Oktober 2008)", ("Ines Roy",)),
+    ],
+)
+def test_a_labelled_author_line_anywhere_in_the_body(line: str, authors: tuple[str, ...]) -> None:
+    out, hits = credit_line(_draft(P1, P2, P3, line, P4, P1 + " ", P2 + " ", P3 + " "))
+    assert (hits, out.authors, out.credits) == (1, authors, (line,))
+    assert line not in out.paragraphs
+
+
+@pytest.mark.parametrize("line", ["Autor: red", "Autor: Die Redaktion", "Text: 12 Tipps für den Garten"])
+def test_a_labelled_line_without_a_person_stays(line: str) -> None:
+    out, hits = credit_line(_draft(P1, line, P2))
+    assert (out.paragraphs, hits, out.authors) == ((P1, line, P2), 0, ())
+
+
 def test_a_byline_like_line_inside_the_story_stays() -> None:
     # "Von Anfang An" in mid-text is a heading, not a byline: only the edges hold bylines.
     lines = (P1, P2, P3, "Von Mara Quill", P4, P1 + " ", P2 + " ", P3 + " ")
