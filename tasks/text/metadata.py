@@ -150,6 +150,9 @@ _BYLINE_MARKER = re.compile(
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
 _BYLINE_DEPTH = 3
 _BYLINE_DISCARD = re.compile(r"(?i)comment|sidebar|related|widget|share|social|more-|recommend|teaser")
+# A wrapper named for both things it holds ("content-sidebar-wrap", the page grid of WordPress's
+# Genesis themes) is no sidebar: the article sits inside it.
+_LAYOUT_WRAPPER = re.compile(r"(?i)^(?=.*content)(?=.*sidebar).*wrap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,8 +297,8 @@ def _in_discarded_block(element: lxml.html.HtmlElement) -> bool:
             break
         if node.tag in ("time", "figure", "aside"):
             return True
-        marker = f"{node.get('class') or ''} {node.get('id') or ''}"
-        if marker.strip() and _BYLINE_DISCARD.search(marker):
+        tokens = f"{node.get('class') or ''} {node.get('id') or ''}".split()
+        if any(_BYLINE_DISCARD.search(t) and not _LAYOUT_WRAPPER.search(t) for t in tokens):
             return True
     return False
 

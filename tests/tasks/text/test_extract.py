@@ -472,6 +472,16 @@ def test_a_list_marked_as_the_byline_is_one() -> None:
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
 
 
+def test_a_byline_inside_a_content_and_sidebar_wrapper_is_read() -> None:
+    # WordPress's Genesis themes wrap the article and the sidebar in one "content-sidebar-wrap".
+    byline = '<div class="entry-author-text">von Mara Quill</div>'
+    page = _page().replace("<main>", '<div class="content-sidebar-wrap"><main>').replace("</main>", "</main></div>")
+    assert _extract(page.replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
+    # A byline in the sidebar itself is still another story's.
+    sidebar = f'<div class="sidebar-wrap">{byline}</div>'
+    assert _extract(_page().replace("<main>", sidebar + "<main>")).authors == ()
+
+
 def test_a_class_that_only_starts_like_author_is_no_byline() -> None:
     byline = '<div class="authorizeButton">Mara Quill</div>'
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ()
