@@ -143,8 +143,9 @@ _BYLINE_TAGS = frozenset(
 )
 _BYLINE_MARKER = re.compile(
     r"(?:^|[\s_/-])(?:author|byline|byl|autor|autore|auteur|writer|journalist|reporter|posted-by|zuozhe|vcard|username)"
-    # camelCase and run-together suffixes too: authorName, authorTitle, authorMeta, bylineBlock
-    r"(?:s|en|es|in)?(?:[\s_/-]|name|box|info|line|title|meta|link|data|block|wrap|detail|container|text|label|$)",
+    # camelCase and run-together suffixes too: authorName, authorTitle, authorMeta, bylineBlock,
+    # German "autorenzeile" (author line)
+    r"(?:s|en|es|in)?(?:[\s_/-]|name|box|info|line|zeile|title|meta|link|data|block|wrap|detail|container|text|label|$)",
     re.IGNORECASE,
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")

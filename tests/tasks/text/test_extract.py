@@ -461,7 +461,7 @@ def test_authorbox_class_is_a_byline() -> None:
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
 
 
-@pytest.mark.parametrize("marker", ["authorTitle", "authorMeta", "bylineBlock", "author-wrap"])
+@pytest.mark.parametrize("marker", ["authorTitle", "authorMeta", "bylineBlock", "author-wrap", "autorenzeile small"])
 def test_run_together_byline_classes_are_bylines(marker: str) -> None:
     byline = f'<div class="{marker}"><a href="/team/mq">Mara Quill</a></div>'
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
