@@ -360,8 +360,7 @@ _LABELLED_BYLINE = re.compile(
     r"^(?i:autor|autorin|autore|autora|auteur|auteure|author|text|texto|testo|tekst|written\ by)"
     r"\s*[:：]\s*(?P<names>\S.*)$"
 )
-
-
+# Where a labelled line's name ends: a role or a date follows a comma or a parenthesis.
 _ROLE_AFTER = re.compile(r"\s*[,(]")
 
 
@@ -388,8 +387,8 @@ def _labelled_byline(line: str) -> list[str] | None:
 
 
 def credit_line(draft: Draft) -> tuple[Draft, int]:
-    """Move byline and credit lines ("Edited by A and B", "CIC PRESS TEAM", and at the body's
-    edges "Von A B", "Por A B") out of the body."""
+    """Move byline and credit lines out of the body: "By A", "Edited by A and B", "CIC PRESS
+    TEAM", a labelled "Autorin: A B" anywhere, and at the body's edges "Von A B", "Por A B"."""
     authors, editors, credits = list(draft.authors), list(draft.editors), list(draft.credits)
     kept: list[str] = []
     last = len(draft.paragraphs)
