@@ -364,26 +364,25 @@ _LABELLED_BYLINE = re.compile(
 _ROLE_AFTER = re.compile(r"\s*[,(]")
 
 
+def _persons(raw: str) -> list[str] | None:
+    """The persons ``raw`` names, when it reads as a list of names and holds a person."""
+    if _names(raw) is None:
+        return None
+    persons = parse_authors([raw]).persons
+    return list(persons) if persons else None
+
+
 def _local_byline(line: str) -> list[str] | None:
     """The persons a byline line in another language names, or None when it is not one."""
     found = _LOCAL_BYLINE.match(line.strip())
-    if found is None or _names(found.group("names")) is None:
-        return None
-    persons = parse_authors([found.group("names")]).persons
-    return list(persons) if persons else None
+    return _persons(found.group("names")) if found else None
 
 
 def _labelled_byline(line: str) -> list[str] | None:
     """The person an "Autor: …" line names, or None. What follows a comma or a parenthesis is
     a role or a date ("Autorin: A B, Projektleiterin in Tunis", "Autor: A B (Oktober 2008)")."""
     found = _LABELLED_BYLINE.match(line.strip())
-    if found is None:
-        return None
-    name = _ROLE_AFTER.split(found.group("names"), maxsplit=1)[0]
-    if _names(name) is None:
-        return None
-    persons = parse_authors([name]).persons
-    return list(persons) if persons else None
+    return _persons(_ROLE_AFTER.split(found.group("names"), maxsplit=1)[0]) if found else None
 
 
 def credit_line(draft: Draft) -> tuple[Draft, int]:

@@ -29,6 +29,10 @@ from tasks.text.dates import DateCandidate, date_in_text, decide_published
 from tasks.text.metadata import PageMetadata, page_bylines, read_metadata
 from tasks.text.words import count_words
 
+#: See :func:`looks_like_navigation`.
+NAVIGATION_MIN_LINES = 8
+NAVIGATION_PROSE_SHARE = 0.3
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
@@ -52,8 +56,8 @@ class ExtractOptions:
     fallback_page_share: float = 0.1
     #: A first pass of this many lines or more with less than this share of its characters in
     #: prose lines (:func:`looks_like_navigation`) gets the fallback extraction too.
-    navigation_min_lines: int = 8
-    navigation_prose_share: float = 0.3
+    navigation_min_lines: int = NAVIGATION_MIN_LINES
+    navigation_prose_share: float = NAVIGATION_PROSE_SHARE
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -236,18 +240,22 @@ def _page_text(tree: lxml.html.HtmlElement) -> str:
 PROSE_LINE_CHARS = 30
 
 
-def looks_like_navigation(text: str, min_lines: int = 8, prose_share: float = 0.3) -> bool:
+def looks_like_navigation(
+    text: str, min_lines: int = NAVIGATION_MIN_LINES, prose_share: float = NAVIGATION_PROSE_SHARE
+) -> bool:
     """Whether ``text`` is a block of links or labels rather than an article: ``min_lines`` or
     more lines, and less than ``prose_share`` of its characters in lines of prose. (Counted in
     characters, so it holds for scripts written without spaces.)"""
     lines = text.splitlines()
-    if len(lines) < min_lines:
-        return False
-    return _prose_chars(text) < prose_share * len(text)
+    return len(lines) >= min_lines and _prose_line_chars(lines) < prose_share * len(text)
 
 
 def _prose_chars(text: str) -> int:
-    return sum(len(line) for line in text.splitlines() if len(line) >= PROSE_LINE_CHARS)
+    return _prose_line_chars(text.splitlines())
+
+
+def _prose_line_chars(lines: list[str]) -> int:
+    return sum(len(line) for line in lines if len(line) >= PROSE_LINE_CHARS)
 
 
 def _fallback(html: str, url: str | None, opts: ExtractOptions, first: str, by: Callable[[str], int] = len) -> str:
