@@ -272,3 +272,25 @@ def test_a_text_longer_than_spacy_reads_at_once_is_read_in_pieces(monkeypatch: p
     assert len(whole) >= 60 * 3
     assert all(text[m.start : m.end] == m.text for m in whole)
     assert {m.text for m in whole if m.start > 4_000} >= {"Seoul", "North Korea"}  # the last piece was read too
+
+
+def test_the_model_multiplies_with_numpy_and_tags_as_with_blis() -> None:
+    from thinc.api import NumpyOps
+
+    from tasks.ner.tagger import load_model
+
+    nlp = load_model("default")
+    assert nlp is not None
+    models = [getattr(pipe, "model", None) for _, pipe in nlp.pipeline]
+    nodes = [node for model in models if model is not None for node in model.walk()]
+    assert nodes and all(not node.ops.use_blis for node in nodes)
+    text = (
+        "Prime Minister Jacinda Ardern met Emmanuel Macron in Paris on Tuesday. The European Union "
+        "and the World Health Organization said Acme Corp. would open an office in Nairobi, Kenya."
+    )
+    ours = [(t.text, t.tag_) for t in nlp(text)]
+    with_blis = NumpyOps(use_blis=True)
+    for node in nodes:
+        node.ops = with_blis
+    assert [(t.text, t.tag_) for t in nlp(text)] == ours
+    assert any(tag != "O" for _, tag in ours)
