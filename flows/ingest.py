@@ -15,8 +15,8 @@ The flow only orchestrates (one Prefect task per *batch*, never per article: a t
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -160,6 +160,32 @@ class _Run:
 
     def run(self, sources: list[str]) -> None:
         started = time.monotonic()
+        with self._cpu("flow"):
+            self._run(sources)
+        self.summary.cancelled = bool(self.stop)
+        self.summary.elapsed = time.monotonic() - started
+
+    @contextmanager
+    def _cpu(self, step: str) -> Iterator[None]:
+        """Count the CPU time of this thread in the block as ``step`` (``RunSummary.parent_seconds``)."""
+        clock = time.thread_time()
+        try:
+            yield
+        finally:
+            spent = self.summary.parent_seconds
+            spent[step] = spent.get(step, 0.0) + time.thread_time() - clock
+
+    def _collected(self, collector: Collector) -> Iterator[InputRef | Skipped | ItemResult]:
+        """``collector``'s items, the CPU spent producing each counted as ``collect``."""
+        items = iter(collector)
+        while True:
+            with self._cpu("collect"):
+                item = next(items, None)
+            if item is None:
+                return
+            yield item
+
+    def _run(self, sources: list[str]) -> None:
         removed = self.dataset.open()
         self.summary.orphans_removed = len(removed)
         if removed:
@@ -191,12 +217,11 @@ class _Run:
             self.summary.empty_sources = collector.empty_sources
             for source in collector.empty_sources:
                 self.logger.warning("no inputs in %s: %s", source, EMPTY_SOURCE_HINT)
-            self.dataset.save_state("fingerprints", collector.fingerprints)
-            self.dataset.save_state("people", self.people.to_state())
-            if collector.validators and not self.stop:  # only now: what the web sources listed is committed
-                self.dataset.save_state("http-validators", collector.validators)
-        self.summary.cancelled = bool(self.stop)
-        self.summary.elapsed = time.monotonic() - started
+            with self._cpu("commit"):
+                self.dataset.save_state("fingerprints", collector.fingerprints)
+                self.dataset.save_state("people", self.people.to_state())
+                if collector.validators and not self.stop:  # only now: what the web sources listed is committed
+                    self.dataset.save_state("http-validators", collector.validators)
 
     def _fetching(self, urls: int) -> None:
         """The web phase begins: ``urls`` web SOURCEs and listed URLs to fetch (each ends as an
@@ -207,7 +232,7 @@ class _Run:
     def _collect_and_process(self, collector: Collector) -> None:
         pending: list[InputRef] = []
         processing = False
-        for item in collector:
+        for item in self._collected(collector):
             if self.stop:
                 break  # what is collected but not submitted is left for the next run
             self.summary.discovered += 1
@@ -244,7 +269,8 @@ class _Run:
             batch, now, future = self.window.popleft()
             result = self.batches.result(batch, future, now)
             # In the order of submission, whatever order the workers finished in: deterministic.
-            result = replace(result, items=tuple(link_lone_surnames(result.items, self.people)))
+            with self._cpu("surnames"):
+                result = replace(result, items=tuple(link_lone_surnames(result.items, self.people)))
             self.summary.add_batch(result)
             self._take(result.items)
             self.progress.finished(len(result.items))
@@ -255,7 +281,9 @@ class _Run:
             self._commit()
 
     def _commit(self) -> None:
-        if self.buffer:
+        if not self.buffer:
+            return
+        with self._cpu("commit"):
             flush_id = f"{self.summary.run_id}-{self.flushes:05d}"
             stats = self.dataset.commit(
                 self.buffer, run_id=self.summary.run_id, flush_id=flush_id, now=datetime.now(UTC)

@@ -62,7 +62,12 @@ class RunSummary:
     failure_reasons: Counter[str] = field(default_factory=Counter)
     rule_hits: Counter[str] = field(default_factory=Counter)
     entities: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: CPU seconds the workers spent per stage (``tasks.pipeline``; ``tag.*``: parts of ``tag``).
     stage_seconds: Counter[str] = field(default_factory=Counter)
+    #: CPU seconds the flow's own thread spent per step: ``collect`` (discovery, hashing, the
+    #: ledger's lookups), ``commit`` (Parquet writes, dedup, state), ``surnames`` (lone surnames
+    #: linked across articles), ``flow`` (all of the thread's run, these included).
+    parent_seconds: dict[str, float] = field(default_factory=dict)
     orphans_removed: int = 0
     files_written: int = 0
     elapsed: float = 0.0
@@ -114,6 +119,7 @@ class RunSummary:
                 {"entity": name, "label": label, "mentions": n} for (name, label), n in self.entities.most_common(10)
             ],
             "stage_seconds": {k: round(v, 2) for k, v in sorted(self.stage_seconds.items())},
+            "parent_seconds": {k: round(v, 3) for k, v in sorted(self.parent_seconds.items())},
             "orphans_removed": self.orphans_removed,
             "files_written": self.files_written,
             "elapsed_seconds": round(self.elapsed, 2),
@@ -154,7 +160,8 @@ class RunSummary:
         lines += [
             "",
             f"{self.discovered} inputs in {data['elapsed_seconds']} s; "
-            f"{self.files_written} files written; worker seconds by stage: {data['stage_seconds']}",
+            f"{self.files_written} files written; worker CPU seconds by stage: {data['stage_seconds']}; "
+            f"the flow's: {data['parent_seconds']}",
         ]
         return "\n".join(lines)
 

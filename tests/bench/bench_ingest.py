@@ -123,6 +123,32 @@ def _is_server(process: psutil.Process) -> bool:
     return any("prefect.server" in part for part in process.cmdline())
 
 
+#: The workers' stages in pipeline order (``tag.*`` are parts of ``tag``).
+STAGE_ORDER = ("load", "extract", "clean", "language", "tag")
+
+
+def stage_lines(run: Run, n: int) -> str:
+    """The run's CPU ms/page by worker stage (tagging's parts indented under it) and the parent's
+    own CPU by step, the rest of it (Prefect's client, the threads that hand batches over and
+    unpickle results) being what the flow's thread does not account for."""
+    stages = run.summary.get("stage_seconds", {})
+    ms = {k: 1000 * v / n for k, v in stages.items()}
+    order = [k for k in STAGE_ORDER if k in ms] + sorted(k for k in ms if k not in STAGE_ORDER and "." not in k)
+    lines = ["CPU ms/page by worker stage: " + ", ".join(f"{k} {ms[k]:.2f}" for k in order)]
+    parts = sorted(k for k in ms if k.startswith("tag."))
+    if parts:
+        lines.append("  of which tag: " + ", ".join(f"{k.removeprefix('tag.')} {ms[k]:.2f}" for k in parts))
+    parent = run.summary.get("parent_seconds", {})
+    if parent:
+        flow = parent.get("flow", 0.0)
+        steps = {k: v for k, v in parent.items() if k != "flow"}
+        shown = [f"{k} {1000 * v / n:.2f}" for k, v in sorted(steps.items())]
+        shown.append(f"rest of the flow's thread {1000 * (flow - sum(steps.values())) / n:.2f}")
+        shown.append(f"other threads (Prefect, batch hand-over) {1000 * (run.parent_cpu - flow) / n:.2f}")
+        lines.append("parent CPU ms/page: " + ", ".join(shown))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=None, help="at most this many pages (default: all)")
@@ -191,9 +217,7 @@ def main() -> None:
         f"{1000 * full.parent_cpu / n:.1f} ms/page ({full.parent_cpu:.1f} s); "
         f"the Prefect server's: {full.server_cpu:.1f} s"
     )
-    stages = full.summary.get("stage_seconds", {})
-    if stages:
-        print("CPU ms/page by stage: " + ", ".join(f"{k} {1000 * v / n:.2f}" for k, v in stages.items()))
+    print(stage_lines(full, n))
     q = runs["quarter"]
     print(
         f"peak RSS of the process tree: {q.peak_rss / 2**20:.0f} MiB for {n // 4} pages, "

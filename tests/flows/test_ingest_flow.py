@@ -49,6 +49,10 @@ def test_flow_on_examples_counts_outcomes_and_leaves_an_artifact(prefect_server:
     assert outcomes["failed"] == 3 and outcomes["empty"] == 1 and outcomes["duplicate"] == 1
     assert outcomes["ingested"] == summary["discovered"] - 5
     assert summary["failure_reasons"] == {"invalid_record": 2, "not_html": 1}
+    # The flow thread's CPU by step; its own total covers its parts.
+    parent = summary["parent_seconds"]
+    assert {"flow", "collect", "commit", "surnames"} <= set(parent)
+    assert parent["commit"] > 0 and parent["flow"] + 0.002 >= parent["collect"] + parent["commit"]
     seen = counts(tmp_path)
     assert seen["articles"] == (outcomes["ingested"],) * 3
     assert seen["inputs"] == (summary["discovered"],) * 3

@@ -8,6 +8,7 @@ import pytest
 import tasks.pipeline
 from storage.dataset import worker_outcome
 from tasks.core.records import InputRef
+from tasks.ner.tagger import TAG_STEPS
 from tasks.pipeline import PipelineOptions, process_batch
 from tasks.sources.discover import discover
 
@@ -82,7 +83,10 @@ def test_batch_outcomes_in_input_order(batch_dir: Path) -> None:
         "a_good.html",
     ]
     assert [worker_outcome(item) for item in reversed_result.items] == ["empty", "failed", "ingested", "ingested"]
-    assert {"load", "extract", "clean", "tag"} <= set(result.timings)
+    # CPU seconds per stage, tagging's parts (TAG_STEPS) under its own total.
+    assert set(result.timings) == {"load", "extract", "clean", "language", "tag", *TAG_STEPS}
+    assert all(v >= 0 for v in result.timings.values())
+    assert sum(result.timings[k] for k in TAG_STEPS) <= result.timings["tag"]
 
 
 def test_failures_carry_stage_reason_and_digest(batch_dir: Path) -> None:
