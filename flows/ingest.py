@@ -42,6 +42,7 @@ from flows.stop import StopRequested, stop_on_signals
 from storage.backend import Store, open_dataset
 from tasks.core.errors import is_retryable
 from tasks.core.records import BatchResult, InputRef, ItemResult
+from tasks.core.timing import Laps
 from tasks.ner.people import KnownPeople, link_lone_surnames
 from tasks.sources.collect import Collector, Skipped, fetch_pages
 from tasks.sources.web.formats import Link
@@ -168,12 +169,11 @@ class _Run:
     @contextmanager
     def _cpu(self, step: str) -> Iterator[None]:
         """Count the CPU time of this thread in the block as ``step`` (``RunSummary.parent_seconds``)."""
-        clock = time.thread_time()
+        laps = Laps(self.summary.parent_seconds)
         try:
             yield
         finally:
-            spent = self.summary.parent_seconds
-            spent[step] = spent.get(step, 0.0) + time.thread_time() - clock
+            laps.lap(step)
 
     def _collected(self, collector: Collector) -> Iterator[InputRef | Skipped | ItemResult]:
         """``collector``'s items, the CPU spent producing each counted as ``collect``."""

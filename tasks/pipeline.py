@@ -4,7 +4,6 @@
 holding an article or a failure with its reason, so one bad page never sinks its batch.
 """
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -12,6 +11,7 @@ from datetime import datetime
 from tasks.core.errors import EmptyExtraction, InternalError, NewsflowError
 from tasks.core.identity import article_id, canonical_url, content_hash
 from tasks.core.records import Article, BatchResult, Extracted, InputRef, ItemResult, RawDocument, failed
+from tasks.core.timing import Laps
 from tasks.core.vocabulary import Stage
 from tasks.ner.tagger import TagOptions, get_tagger
 from tasks.sources.load import LoadOptions, load
@@ -31,12 +31,6 @@ class PipelineOptions:
     tag: TagOptions = field(default_factory=TagOptions)
 
 
-#: The clock of every stage timing: CPU time of the calling thread, so that a stage's figure is
-#: the work it did, not the time its worker waited for a core (two workers, a flow and a Prefect
-#: server share this machine's two).
-cpu_clock = time.thread_time
-
-
 def warm_up(options: PipelineOptions) -> None:
     """Build per-process state (the tagger, the language model) ahead of the first batch; used
     as pool initializer."""
@@ -54,7 +48,7 @@ def process_batch(refs: Sequence[InputRef], options: PipelineOptions, now: datet
     timings: dict[str, float] = {}
     items = [process_one(ref, options, now, timings, tag=False) for ref in refs]
     articles = [(i, item.article) for i, item in enumerate(items) if item.article is not None]
-    clock = cpu_clock()
+    laps = Laps(timings)
     try:
         tagged = get_tagger(options.tag).tag_many(
             [article.text for _, article in articles],
@@ -63,11 +57,11 @@ def process_batch(refs: Sequence[InputRef], options: PipelineOptions, now: datet
             timings=timings,
         )
     except Exception:  # a bug or a hostile input somewhere in the batch: find which, one by one
-        timings["tag"] = timings.get("tag", 0.0) + cpu_clock() - clock
+        laps.lap("tag")
         for i, _ in articles:
             items[i] = process_one(refs[i], options, now, timings)
     else:
-        timings["tag"] = timings.get("tag", 0.0) + cpu_clock() - clock
+        laps.lap("tag")
         for (i, _), mentions in zip(articles, tagged, strict=True):
             items[i] = replace(items[i], mentions=mentions)
     return BatchResult(items=tuple(items), timings=timings)
@@ -79,14 +73,7 @@ def process_one(
     """One input to an :class:`ItemResult`; ``timings`` accumulates CPU seconds per stage.
     ``tag=False`` stops before tagging (``process_batch`` tags a whole batch at once)."""
     stage: Stage = "load"
-    clock = cpu_clock()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        tick = cpu_clock()
-        timings[name] = timings.get(name, 0.0) + tick - clock
-        clock = tick
-
+    lap = Laps(timings).lap
     try:
         raw = load(ref, options.load)
         lap("load")

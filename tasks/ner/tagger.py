@@ -27,7 +27,6 @@ The tagger is built once per process (``get_tagger``): loading the models takes 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tasks.core.errors import ModelError
 from tasks.core.records import Mention
+from tasks.core.timing import Laps
 from tasks.core.vocabulary import EntityLabel, MentionField
 from tasks.ner.gazetteer import Entry, default_files, load_entries, name_id
 from tasks.ner.layers import Linker, MentionSet, apply_layers
@@ -318,7 +318,7 @@ class Tagger:
     def tag(self, text: str, title: str | None = None, language: str | None = "en") -> tuple[Mention, ...]:
         """Mentions in ``title`` (``field="title"``) and ``text``, in that order; ``language`` is
         the article's (ISO 639-1, or None when unknown: then no model runs)."""
-        return self._tag_batch([text], [title], [language_code(language)], _Laps(None))[0]
+        return self._tag_batch([text], [title], [language_code(language)], Laps(None))[0]
 
     def tag_many(
         self,
@@ -336,10 +336,10 @@ class Tagger:
         :data:`TAG_STEPS`."""
         titles = titles if titles is not None else [None] * len(texts)
         codes = [language_code(x) for x in languages] if languages is not None else ["en"] * len(texts)
-        return self._tag_batch(texts, titles, codes, _Laps(timings))
+        return self._tag_batch(texts, titles, codes, Laps(timings))
 
     def _tag_batch(
-        self, texts: Sequence[str], titles: Sequence[str | None], codes: Sequence[str | None], laps: _Laps
+        self, texts: Sequence[str], titles: Sequence[str | None], codes: Sequence[str | None], laps: Laps
     ) -> list[tuple[Mention, ...]]:
         joined = [f"{title}{_TITLE_BREAK}{text}" if title else text for text, title in zip(texts, titles, strict=True)]
         docs: list[Doc | None] = [None] * len(texts)
@@ -362,7 +362,7 @@ class Tagger:
             out.append(self._tag_one(text, docs[i], codes[i], body, laps))
         return out
 
-    def _tag_one(self, text: str, doc: Doc | None, language: str | None, body: int, laps: _Laps) -> tuple[Mention, ...]:
+    def _tag_one(self, text: str, doc: Doc | None, language: str | None, body: int, laps: Laps) -> tuple[Mention, ...]:
         laps.start()
         forms = self.matcher(language)
         found = self._model_mentions(doc, text, forms, body) if doc is not None else []
@@ -469,24 +469,6 @@ class Tagger:
 #: tagger, tags to spans); linking (the model's spans to reference entries or ``nf:`` ids, and
 #: each mention's canonical name); the layers (gazetteer matches, name rules).
 TAG_STEPS = ("tag.tokenizer", "tag.model", "tag.linking", "tag.layers")
-
-
-class _Laps:
-    """CPU seconds per step into ``timings`` (nothing when it is None)."""
-
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-        self.clock = 0.0
-
-    def start(self) -> None:
-        if self.timings is not None:
-            self.clock = time.thread_time()
-
-    def lap(self, step: str) -> None:
-        if self.timings is not None:
-            tick = time.thread_time()
-            self.timings[step] = self.timings.get(step, 0.0) + tick - self.clock
-            self.clock = tick
 
 
 def _read_in_pieces(model: Language, text: str) -> Doc:

@@ -129,8 +129,9 @@ STAGE_ORDER = ("load", "extract", "clean", "language", "tag")
 
 def stage_lines(run: Run, n: int) -> str:
     """The run's CPU ms/page by worker stage (tagging's parts indented under it) and the parent's
-    own CPU by step, the rest of it (Prefect's client, the threads that hand batches over and
-    unpickle results) being what the flow's thread does not account for."""
+    own CPU by step; the rest of the parent's CPU is what the flow's thread does not account for:
+    its start-up before the flow (imports, settings, the flow run's creation), Prefect's client
+    threads, and the threads that hand batches over and unpickle results."""
     stages = run.summary.get("stage_seconds", {})
     ms = {k: 1000 * v / n for k, v in stages.items()}
     order = [k for k in STAGE_ORDER if k in ms] + sorted(k for k in ms if k not in STAGE_ORDER and "." not in k)
@@ -144,7 +145,8 @@ def stage_lines(run: Run, n: int) -> str:
         steps = {k: v for k, v in parent.items() if k != "flow"}
         shown = [f"{k} {1000 * v / n:.2f}" for k, v in sorted(steps.items())]
         shown.append(f"rest of the flow's thread {1000 * (flow - sum(steps.values())) / n:.2f}")
-        shown.append(f"other threads (Prefect, batch hand-over) {1000 * (run.parent_cpu - flow) / n:.2f}")
+        others = 1000 * (run.parent_cpu - flow) / n
+        shown.append(f"start-up and other threads (imports, Prefect, batch hand-over) {others:.2f}")
         lines.append("parent CPU ms/page: " + ", ".join(shown))
     return "\n".join(lines)
 
