@@ -383,6 +383,7 @@ def _compact(args: argparse.Namespace, settings: Settings) -> int:
 def _prefect_server(settings: Settings) -> Iterator[Callable[[], None]]:
     """Start the embedded server for this command, unless PREFECT_API_URL names a server (which
     must answer); yields the wait for it. Entered before Prefect is imported (see flows.server)."""
+    from flows import collector
     from flows.server import answers, start_embedded_server
 
     if settings.prefect_api_url:
@@ -391,13 +392,26 @@ def _prefect_server(settings: Settings) -> Iterator[Callable[[], None]]:
                 f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url} "
                 "(unset it to use an embedded server, or start one: newsflow serve)"
             )
-        yield _preload_prefect
+        # Paused for the imports until the flow is ready to run (flows.collector).
+        collector.pause()
+
+        def preloaded() -> None:
+            _preload_prefect()
+            collector.resume()
+
+        try:
+            yield preloaded
+        finally:
+            collector.resume()  # (on an error before the flow)
         return
+    collector.pause()  # (as above)
     server = start_embedded_server(settings.prefect_startup_timeout)
     with ExitStack() as stack:
+        stack.callback(collector.resume)  # (ready() resumes it; this on an error before that)
 
         def ready() -> None:
             _preload_prefect()
+            collector.resume()
             server.wait_healthy()
             from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 

@@ -33,6 +33,7 @@ from typing import Any
 import psutil
 import trafilatura
 
+from flows.server import EMBEDDED_APP
 from tests.support import ROOT, SHARED
 from tests.support.corpus import write_corpus
 
@@ -120,7 +121,7 @@ def timed_ingest(corpus: Path, out: Path) -> Run:
 
 
 def _is_server(process: psutil.Process) -> bool:
-    return any("prefect.server" in part for part in process.cmdline())
+    return EMBEDDED_APP in process.cmdline()
 
 
 #: The workers' stages in pipeline order (``tag.*`` are parts of ``tag``).

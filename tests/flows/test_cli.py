@@ -1,14 +1,18 @@
 """The CLI's refusals, in-process: one line naming the option or variable, exit 2, nothing started
 (no Prefect is imported by any of these paths, so they run in the fast tier)."""
 
+import contextlib
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+import flows.cli
+import flows.server
 import flows.settings
-from flows.cli import main
+from flows.cli import _prefect_server, main
 from storage.dataset import Dataset
 from tests.support import EXAMPLES
 from tests.support.records import article_item, failure_item
@@ -79,6 +83,27 @@ def test_a_dead_prefect_api_url_is_one_line(
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     err = failed(["ingest", str(EXAMPLES), "--out", str(tmp_path / "o")], capsys)
     assert "no Prefect server answers at PREFECT_API_URL=http://127.0.0.1:9/api" in err
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_collector_is_paused_for_start_up_only(monkeypatch: pytest.MonkeyPatch, fails: bool) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setattr(flows.server, "answers", lambda url: True)
+    monkeypatch.setattr(flows.cli, "_preload_prefect", lambda: None)
+    try:
+        with (
+            pytest.raises(RuntimeError) if fails else contextlib.nullcontext(),
+            _prefect_server(flows.settings.current_settings()) as ready,
+        ):
+            assert not gc.isenabled()  # the imports before the flow
+            if fails:
+                raise RuntimeError("a start-up error")
+            ready()
+            assert gc.isenabled()  # the flow itself
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_sql_runs_over_the_tables_and_reports_bad_sql_in_one_line(

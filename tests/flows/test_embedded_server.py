@@ -10,7 +10,7 @@ from typing import Any
 import psutil
 import pytest
 
-from flows.server import EMBEDDED_ENV, embedded_command
+from flows.server import EMBEDDED_APP, EMBEDDED_ENV, embedded_command
 from tests.support import EXAMPLES, NEWSFLOW, ROOT, counts, query, run_newsflow
 from tests.support.corpus import write_corpus
 
@@ -29,15 +29,39 @@ def test_the_command_and_environment_are_prefects_own(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(prefect_server.subprocess, "Popen", record)  # type: ignore[attr-defined]
     prefect_server.SubprocessASGIServer(port=8123)._run_uvicorn_command()
-    assert embedded_command(8123) == seen["args"]
+    prefects = seen["args"]
+    factory = prefects.index("prefect.server.api.server:create_app")
+    assert embedded_command(8123) == [*prefects[:factory], EMBEDDED_APP, *prefects[factory + 1 :]]
     assert EMBEDDED_ENV.items() <= seen["env"].items()
+
+
+def test_the_app_is_prefects_built_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import prefect.server.api.server as prefect_server
+
+    from flows.embedded_app import create_app
+
+    built_with: list[bool] = []
+
+    def prefect_app() -> object:
+        built_with.append(gc.isenabled())
+        return "prefect's app"
+
+    monkeypatch.setattr(prefect_server, "create_app", prefect_app)
+    try:
+        assert create_app() == "prefect's app"
+        assert built_with == [False]
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()  # (this process's objects are this test's to leave as found)
 
 
 def _servers_of(home: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         try:
-            is_server = "prefect.server.api.server:create_app" in (proc.info["cmdline"] or [])
+            is_server = EMBEDDED_APP in (proc.info["cmdline"] or [])
             if is_server and proc.environ().get("PREFECT_HOME") == str(home):
                 found.append(proc)
         except psutil.Error:
