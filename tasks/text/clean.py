@@ -119,7 +119,17 @@ _CHROME = re.compile(
         (?:-\s*)?comments?\s*\(\d+\)|(?:-\s*)?trackbacks?\s*\(\d+\)|\d+\s+comments?|
         (?:copyright\s+)?©.*|all\ rights\ reserved\.?|
         follow\ us\ on\ .{0,100}|(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the)\ .{0,40}newsletters?.{0,80}|
-        (?:read|see)\ (?:more|also)\s*:.{0,150}|
+        # A link to another story inside the body, in the languages of the pages we ingest:
+        # "Read also: <headline>", "Lesen Sie auch: ...", "Lea también: ...", "Czytaj też: ...".
+        (?:(?:also\ )?read(?:\ (?:more|also))?|see\ also|
+            lesen\ sie\ (?:auch|mehr|hier)|auch\ (?:interessant|lesen)|mehr\ zum\ thema|
+            (?:à\ )?lire(?:\ aussi|\ également)?|voir\ aussi|
+            (?:lea|lee|vea|ver)(?:\ también)?|lea\ más|puedes\ ver|mire|mira|(?:le|te)\ puede\ interesar|
+            leia(?:\ também)?|veja\ também|leggi\ anche|
+            (?:czytaj|zobacz)\ (?:też|także|również)|przeczytaj\ (?:też|także))\s*[:»]\s*\S.{0,150}|
+        # A paywall's or a subscription's notice where the rest of the story would be.
+        (?:to\ (?:view|read)\ the\ full\ story|subscribe\ now\b|if\ you.{1,3}re\ seeing\ this\ message|
+            pour\ (?:lire\ la\ suite|accéder\ en\ illimité)|um\ (?:den\ artikel\ )?weiterzulesen).{0,150}|
         (?:this\ (?:web)?site|we)\ uses?\ cookies.*|accept(?:\ all)?(?:\ cookies)?|cookie\ settings|
         # Share and like widgets, in the languages of the pages we ingest (WordPress's among them).
         (?:teilen|teile|share|partager|compartir|condividi|compartilhe|udostępnij|delen)
@@ -163,13 +173,16 @@ _RELATED = re.compile(
     r"""^(?:
         (?:das\ )?(?:könnte|koennte)\ (?:sie|dich|euch)\ (?:auch\ )?interessieren|auch\ interessant|
         (?:das\ thema\ )?könnte\ dich\ auch\ interessieren|diese\ artikel\ könnten\ .{0,40}interessieren|
-        weitere\ (?:themen|artikel|beiträge|nachrichten|informationen|news)|mehr\ zum\ thema.{0,40}|
-        lesen\ sie\ (?:auch|mehr|hier)|empfohlene\ (?:beiträge|artikel)|ähnliche\ (?:beiträge|artikel)|
+        weitere\ (?:aktuelle\ )?(?:themen|artikel|beiträge|nachrichten|informationen|news)\b.{0,40}|
+        mehr\ (?:zum\ thema|themen).{0,40}|schon\ gelesen\??|zum\ weiterlesen|
+        lesen\ sie\ (?:auch|mehr|hier)(?:\ die\ folgenden\ (?:beiträge|artikel))?|
+        empfohlene\ (?:beiträge|artikel)|ähnliche\ (?:beiträge|artikel)|
         verwandte\ (?:beiträge|artikel)|meistgelesen|
         related(?:\ (?:posts|articles|stories|content|news|reading))?|you\ (?:may|might)\ also\ like|
         more\ (?:from|stories|on\ this|news)\b.{0,40}|recommended(?:\ for\ you|\ stories|\ articles)?|
         (?:à\ )?lire\ (?:aussi|également)|sur\ le\ même\ sujet|
-        (?:lee|leer)\ (?:también|más)|te\ puede\ interesar|noticias\ relacionadas|
+        (?:lee|leer)\ (?:también|más)|te\ puede\ interesar|
+        (?:noticias|notas|artículos|contenido|contenidos)\ relacionad[oa]s?|
         leggi\ anche|potrebbe\ interessarti|leia\ (?:também|mais)|
         czytaj\ (?:też|także|również)|zobacz\ (?:też|także|również)|przeczytaj\ (?:też|także)
     )\s*[:.…»>]*$""",

@@ -12,6 +12,7 @@ from tasks.text.clean import (
     headline,
     mojibake,
     page_chrome,
+    related_tail,
     repeated_body,
     stray_counter,
     title_echo,
@@ -64,6 +65,50 @@ def test_page_chrome() -> None:
     assert hits == 11
     # The bare date line is not lost: it is kept as a hint for date parsing.
     assert out.date_hints == ("17/2 20:44",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lea también: Puerto de San Antonio bate récord de contenedores",
+        "LE PUEDE INTERESAR: Las obras del nuevo muelle comenzarán en junio",
+        "Mira: El cantante da positivo",
+        "Lesen Sie auch: Neue Buslinie zum Klinikum ab Mai",
+        "Auch lesen: Diese drei Sternzeichen",
+        "Lire aussi : Le port de Bayonne reçoit des masques",
+        "À lire aussi » Ballonnements, lourdeurs",
+        "Czytaj też: Wyścig zbrojeń ruszył",
+        "Also read: Radio companies piggyback on digital services",
+        "To view the full story, please subscribe to the Island Courier.",
+        "If you're seeing this message but you're already a subscriber, you can log in.",
+        "Subscribe now to our e-edition for the full story.",
+        "Pour lire la suite, abonnez-vous.",
+    ],
+)
+def test_page_chrome_drops_links_to_other_stories_and_paywall_notices(line: str) -> None:
+    out, hits = page_chrome(_draft(P1, line, P2))
+    assert (out.paragraphs, hits) == ((P1, P2), 1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Auch interessant:",  # a heading with nothing after it: the related block's, left to related_tail
+        "See also the council's report on the breakwater, published in March and discussed below.",
+        "Mira lo que pasó: la marea subió dos metros en una hora y cubrió el muelle.",
+    ],
+)
+def test_page_chrome_keeps_a_heading_and_sentences_that_start_like_a_link(line: str) -> None:
+    out, hits = page_chrome(_draft(P1, line, P2))
+    assert (out.paragraphs, hits) == ((P1, line, P2), 0)
+
+
+@pytest.mark.parametrize(
+    "heading", ["Notas relacionadas", "NOTICIAS RELACIONADAS", "Schon gelesen?", "Zum Weiterlesen:", "Mehr Themen:"]
+)
+def test_related_tail_drops_the_block_after_its_heading(heading: str) -> None:
+    out, hits = related_tail(_draft(P1, P2, P3, P4, heading, "Harbour ferry timetable changes", "Boat show"))
+    assert (out.paragraphs, hits) == ((P1, P2, P3, P4), 3)
 
 
 def test_comment_form() -> None:
