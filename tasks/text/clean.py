@@ -117,7 +117,20 @@ _CHROME = re.compile(
         read\ more|related(?:\ articles|\ stories)?|most\ read|trending|top\ stories|
         (?:-\s*)?category\s*:.*|(?:-\s*)?tags?\s*:.*|
         (?:-\s*)?comments?\s*\(\d+\)|(?:-\s*)?trackbacks?\s*\(\d+\)|\d+\s+comments?|
-        (?:copyright\s+)?©.*|all\ rights\ reserved\.?|
+        (?:copyright\s+)?©.*|copyright\s*:.{0,80}|all\ rights\ reserved\.?|
+        # Credit and furniture lines around the story: photo credits, "last updated", ad labels.
+        \(?(?:photos?|fotos?|bild(?:quelle)?|titelbild|beitragsbild|image(?:\ illustrative)?|
+            crédits?\ photos?|credits?)\s*:\s*\S.{0,80}|categories|kategorien|
+        (?:aktualisiert\ am|letzte\ änderung|last\ (?:updated|modified)(?:\ on)?|updated(?:\ on)?)\s*:?\s*
+            \d[\d./:,\s-]*(?:uhr|am|pm)?\.?|
+        (?:-\s*)?kategorien?\s*:.*|anzeige(?:\s*[-:,].{0,100})?|
+        # A newsletter's sign-up, in one line.
+        (?=.{0,160}$)(?:
+            .*\b(?:sign(?:ing)?\ up|subscribe|anmelden|abonnieren|suscr[ií]b|inscri)\w*\b.*\bnewsletters?\b.*|
+            .*\bnewsletters?\b.*\b(?:sign(?:ing)?\ up|subscribe|anmelden|abonnieren|suscr[ií]b|inscri)\w*\b.*)|
+        .{0,40}\bnewsletter|.{0,100}\bsign\ up\ here[.!]?|
+        # An app's advertisement: "... download the Nationnews apps for iOS and Android."
+        .{0,100}\bdownload\ (?:the|our)\ .{0,60}\bapps?\b.{0,60}|
         follow\ us\ on\ .{0,100}|(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the)\ .{0,40}newsletters?.{0,80}|
         # A link to another story inside the body, in the languages of the pages we ingest:
         # "Read also: <headline>", "Lesen Sie auch: ...", "Lea también: ...", "Czytaj też: ...".
@@ -182,7 +195,7 @@ _RELATED = re.compile(
         more\ (?:from|stories|on\ this|news)\b.{0,40}|recommended(?:\ for\ you|\ stories|\ articles)?|
         (?:à\ )?lire\ (?:aussi|également)|sur\ le\ même\ sujet|
         (?:lee|leer)\ (?:también|más)|te\ puede\ interesar|
-        (?:noticias|notas|artículos|contenido|contenidos)\ relacionad[oa]s?|
+        (?:noticias|notas|artículos|contenido|contenidos)\ relacionad[oa]s?|temas(?:\ relacionados)?|
         leggi\ anche|potrebbe\ interessarti|leia\ (?:também|mais)|
         czytaj\ (?:też|także|również)|zobacz\ (?:też|także|również)|przeczytaj\ (?:też|także)
     )\s*[:.…»>]*$""",
@@ -225,7 +238,10 @@ _COMMENT_FORM = re.compile(
         you\ have\ entered\ an\ incorrect\ email\ address!?|
         save\ my\ name,?\ email.*|your\ email\ address\ will\ not\ be\ published.*|
         required\ fields\ are\ marked.*|cancel\ reply|notify\ me\ of\ .*|
-        comment:?|name:?\*?|email:?\*?|website:?)$""",
+        comment:?|name:?\*?|email:?\*?|website:?|
+        # The same in German: "Sie müssen eingeloggt sein, um ... zu kommentieren", "Keine Kommentare".
+        (?=.*\b(?:eingeloggt|angemeldet)\b)(?=.*\bkommentar).{0,160}|sie\ sind\ (?:aktuell\ )?nicht\ eingeloggt\.?|
+        keine\ kommentare\b.{0,80}|kommentare\ insgesamt\s*:\s*\d+)$""",
     re.IGNORECASE | re.VERBOSE,
 )
 

@@ -83,6 +83,20 @@ def test_page_chrome() -> None:
         "If you're seeing this message but you're already a subscriber, you can log in.",
         "Subscribe now to our e-edition for the full story.",
         "Pour lire la suite, abonnez-vous.",
+        "Copyright: Gisela Brandt",
+        "Beitragsbild: Reederei Nordsee / Archiv",
+        "(Credit: Harbour Authority)",
+        "Crédits photos : Port de Bayonne",
+        "Aktualisiert am 12.05.2025, 14:30 Uhr",
+        "Last updated: 03/10/2024 2:20pm",
+        "Kategorie: Verkehr",
+        "Categories",
+        "Anzeige",
+        "Jetzt zum Newsletter anmelden und keine Nachricht verpassen!",
+        "Never miss the latest news by signing up to our newsletter today!",
+        "Island Courier Newsletter",
+        "Do you want to hear from us? Sign up here",
+        "For the latest stories download the Courier apps for iOS and Android.",
     ],
 )
 def test_page_chrome_drops_links_to_other_stories_and_paywall_notices(line: str) -> None:
@@ -96,6 +110,8 @@ def test_page_chrome_drops_links_to_other_stories_and_paywall_notices(line: str)
         "Auch interessant:",  # a heading with nothing after it: the related block's, left to related_tail
         "See also the council's report on the breakwater, published in March and discussed below.",
         "Mira lo que pasó: la marea subió dos metros en una hora y cubrió el muelle.",
+        "The newsletter, first printed in 1952, went online last year and now reaches 40,000 readers a week.",
+        "Photographs of the storm were shown at the council meeting: the harbour wall had cracked in two places.",
     ],
 )
 def test_page_chrome_keeps_a_heading_and_sentences_that_start_like_a_link(line: str) -> None:
@@ -104,7 +120,8 @@ def test_page_chrome_keeps_a_heading_and_sentences_that_start_like_a_link(line: 
 
 
 @pytest.mark.parametrize(
-    "heading", ["Notas relacionadas", "NOTICIAS RELACIONADAS", "Schon gelesen?", "Zum Weiterlesen:", "Mehr Themen:"]
+    "heading",
+    ["Notas relacionadas", "NOTICIAS RELACIONADAS", "Schon gelesen?", "Zum Weiterlesen:", "Mehr Themen:", "Temas"],
 )
 def test_related_tail_drops_the_block_after_its_heading(heading: str) -> None:
     out, hits = related_tail(_draft(P1, P2, P3, P4, heading, "Harbour ferry timetable changes", "Boat show"))
@@ -124,6 +141,20 @@ def test_comment_form() -> None:
     out, hits = comment_form(draft)
     assert out.paragraphs == (P1, "Leave a comment below if you agree with the council.")
     assert hits == 5
+
+
+def test_comment_form_in_german() -> None:
+    draft = _draft(
+        P1,
+        "Keine Kommentare",
+        "Sie müssen eingeloggt sein, um einen Kommentar zu schreiben.",
+        "Sie sind aktuell nicht eingeloggt.",
+        "Kommentare insgesamt: 0",
+        "Wer eingeloggt ist, sieht den Fahrplan auch in der App.",  # no comment form: kept
+    )
+    out, hits = comment_form(draft)
+    assert out.paragraphs == (P1, "Wer eingeloggt ist, sieht den Fahrplan auch in der App.")
+    assert hits == 4
 
 
 def test_stray_counter() -> None:
