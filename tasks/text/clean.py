@@ -196,6 +196,8 @@ _RELATED = re.compile(
         (?:à\ )?lire\ (?:aussi|également)|sur\ le\ même\ sujet|
         (?:lee|leer)\ (?:también|más)|te\ puede\ interesar|
         (?:noticias|notas|artículos|contenido|contenidos)\ relacionad[oa]s?|temas(?:\ relacionados)?|
+        # The readers' comments under the story open the same way.
+        comments|kommentare|comentarios|comentar|commentaires|commenti|komentarze|reacties|
         leggi\ anche|potrebbe\ interessarti|leia\ (?:também|mais)|
         czytaj\ (?:też|także|również)|zobacz\ (?:też|także|również)|przeczytaj\ (?:też|także)
     )\s*[:.…»>]*$""",

@@ -121,7 +121,16 @@ def test_page_chrome_keeps_a_heading_and_sentences_that_start_like_a_link(line: 
 
 @pytest.mark.parametrize(
     "heading",
-    ["Notas relacionadas", "NOTICIAS RELACIONADAS", "Schon gelesen?", "Zum Weiterlesen:", "Mehr Themen:", "Temas"],
+    [
+        "Notas relacionadas",
+        "NOTICIAS RELACIONADAS",
+        "Schon gelesen?",
+        "Zum Weiterlesen:",
+        "Mehr Themen:",
+        "Temas",
+        "Comentar",
+        "Kommentare",
+    ],
 )
 def test_related_tail_drops_the_block_after_its_heading(heading: str) -> None:
     out, hits = related_tail(_draft(P1, P2, P3, P4, heading, "Harbour ferry timetable changes", "Boat show"))
