@@ -241,6 +241,33 @@ def _clean_name(piece: str) -> str | None:
     return " ".join(words) or None
 
 
+#: Words a publication's name starts with ("Le Monde", "El Universal", "Die Tagespresse", "The
+#: Big Bone"); a person's name does not start with a capitalised article.
+_LEADING_ARTICLES = frozenset({"the", "le", "la", "les", "el", "los", "las", "il", "lo", "die", "der", "das", "het"})
+
+
+def named_like_a_publication(name: str) -> bool:
+    """Whether a name that spells the site's own host reads as the publication's rather than a
+    person's: written all in capitals (``LA NACION``, ``EAT SMARTER``), holding an acronym
+    (``ARD Mediathek``, ``Die FURCHE``), opening with an article (``Le Monde``), holding a
+    lower-case word that is no name particle (``Courrier international``), or three words and
+    more besides particles (``Stardew Valley Wiki``; not ``Jan de Vries``).
+
+    Only for that test: "Moritz Meyer" on moritz-meyer.net is the blogger, and no rule here tells
+    "Statistics Globe" from a person without a list of names."""
+    name = _HONORIFIC.sub("", name)  # ("Dr. Alexander Klier" on alexander-klier.net is the blogger)
+    words = name.split()
+    if len(words) < 2:
+        return False
+    if name.isupper() or any(len(w) >= 2 and w.isupper() for w in words):
+        return True
+    if words[0].lower() in _LEADING_ARTICLES:
+        return True
+    if any(w[:1].islower() and w.lower() not in _NAME_PARTICLES for w in words[1:]):
+        return True
+    return sum(w.lower() not in _NAME_PARTICLES for w in words) >= 3
+
+
 def _plausible_person(name: str) -> bool:
     words = name.split()
     if not words or len(words) > _MAX_NAME_WORDS:

@@ -24,7 +24,7 @@ from typing import Any
 import lxml.html
 
 from tasks.core.identity import site_host
-from tasks.text.authors import fold, parse_authors
+from tasks.text.authors import fold, named_like_a_publication, parse_authors
 from tasks.text.dates import DateCandidate
 
 # ---------------------------------------------------------------------------------------------
@@ -240,7 +240,8 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         for name, is_org in found.jsonld_page_authors:
             (found.jsonld_orgs if is_org else found.jsonld_authors).append(name)
     # A site named after a person (its JSON-LD says so) does not make that person the site.
-    author_sites = tuple(s for s in sitenames if fold(s) not in found.persons)
+    # (Unless its name reads as a publication's: "Le Monde" typed as a Person is still the site.)
+    author_sites = tuple(s for s in sitenames if fold(s) not in found.persons or named_like_a_publication(s))
     parsed = parse_authors(found.jsonld_authors or found.meta_authors, sitenames=author_sites, personal_site=personal)
     organisations = tuple(dict.fromkeys((*found.jsonld_orgs, *parsed.organisations)))
     return PageMetadata(
@@ -506,7 +507,11 @@ def _site_author(titles: list[lxml.html.HtmlElement], found: _Found, url: str | 
         parts = _segments(" ".join(titles[0].text_content().split()))
         names += [parts[0], parts[-1]] if len(parts) >= 2 else []
     for name in names:
-        if len(label) >= 6 and fold(name).replace(" ", "") in (label, f"dr{label}", f"prof{label}"):
+        if (
+            len(label) >= 6
+            and fold(name).replace(" ", "") in (label, f"dr{label}", f"prof{label}")
+            and not named_like_a_publication(name)
+        ):
             persons = parse_authors([name], personal_site=True).persons
             if len(persons) == 1 and len(persons[0].split()) >= 2:
                 return persons[0]

@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.text.authors import parse_authors
+from tasks.text.authors import named_like_a_publication, parse_authors
 
 
 @pytest.mark.parametrize(
@@ -125,3 +125,23 @@ def test_junk_is_no_author(raw: str) -> None:
 
 def test_same_person_twice_and_first_name_alone_are_one() -> None:
     assert parse_authors(["Nils", "Nils Pickert", "Nils Pickert"]).persons == ("Nils Pickert",)
+
+
+@pytest.mark.parametrize(
+    ("name", "publication"),
+    [
+        ("Le Monde", True),
+        ("El Universal", True),
+        ("LA NACION", True),
+        ("Die FURCHE", True),
+        ("ARD Mediathek", True),
+        ("Courrier international", True),
+        ("Stardew Valley Wiki", True),
+        ("Moritz Meyer", False),
+        ("Dr. Alexander Klier", False),
+        ("Jan de Vries", False),
+        ("Telebasel", False),  # one word: nothing to tell
+    ],
+)
+def test_named_like_a_publication(name: str, publication: bool) -> None:
+    assert named_like_a_publication(name) is publication

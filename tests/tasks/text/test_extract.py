@@ -314,6 +314,29 @@ def test_organisation_author_is_not_a_person_and_the_byline_names_one() -> None:
     assert got.sitename == "Avalon Gazette"
 
 
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://www.lemonde.example/politique/breakwater.html", "Le Monde"),
+        ("https://lanacion.example/breakwater", "LA NACION"),
+        ("https://www.stardewvalleywiki.example/breakwater", "Stardew Valley Wiki"),
+    ],
+)
+def test_an_outlet_typed_as_a_person_after_its_own_host_is_no_author(url: str, name: str) -> None:
+    # The publication's name spelling its host, declared as a Person: the site, not a byline.
+    head = _jsonld(f'{{"@type": "NewsArticle", "author": {{"@type": "Person", "name": "{name}"}}}}')
+    head += f'<meta property="og:site_name" content="{name}">'
+    assert _extract(_page(head, title=f"Breakwater vote | {name}"), url=url).authors == ()
+
+
+@pytest.mark.parametrize("name", ["Moritz Quill", "Dr. Moritz Quill"])
+def test_a_site_named_after_its_author_still_names_them(name: str) -> None:
+    head = _jsonld(f'{{"@type": "BlogPosting", "author": {{"@type": "Person", "name": "{name}"}}}}')
+    head += f'<meta property="og:site_name" content="{name}">'
+    got = _extract(_page(head, title=f"Breakwater vote – {name}"), url="https://www.moritz-quill.example/breakwater/")
+    assert got.authors == (name.removeprefix("Dr. "),)
+
+
 def test_byline_in_the_page_when_nothing_is_declared() -> None:
     byline = '<p class="author">Por <a href="/autor/mara-quill/" rel="author">Mara Quill</a></p>'
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
