@@ -386,41 +386,37 @@ def _prefect_server(settings: Settings) -> Iterator[Callable[[], None]]:
     from flows import collector
     from flows.server import answers, start_embedded_server
 
-    if settings.prefect_api_url:
-        if not answers(settings.prefect_api_url):
-            raise UsageError(
-                f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url} "
-                "(unset it to use an embedded server, or start one: newsflow serve)"
-            )
-        # Paused for the imports until the flow is ready to run (flows.collector).
-        collector.pause()
+    if settings.prefect_api_url and not answers(settings.prefect_api_url):
+        raise UsageError(
+            f"no Prefect server answers at PREFECT_API_URL={settings.prefect_api_url} "
+            "(unset it to use an embedded server, or start one: newsflow serve)"
+        )
 
-        def preloaded() -> None:
-            _preload_prefect()
-            collector.resume()
+    def preloaded() -> None:
+        _preload_prefect()
+        collector.resume()  # the imports are done: collections again, for what the flow builds
 
-        try:
+    collector.pause()  # for the imports, until the flow is ready to run (flows.collector)
+    try:
+        if settings.prefect_api_url:
             yield preloaded
-        finally:
-            collector.resume()  # (on an error before the flow)
-        return
-    collector.pause()  # (as above)
-    server = start_embedded_server(settings.prefect_startup_timeout)
-    with ExitStack() as stack:
-        stack.callback(collector.resume)  # (ready() resumes it; this on an error before that)
+            return
+        server = start_embedded_server(settings.prefect_startup_timeout)
+        with ExitStack() as stack:
 
-        def ready() -> None:
-            _preload_prefect()
-            collector.resume()
-            server.wait_healthy()
-            from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+            def ready() -> None:
+                preloaded()
+                server.wait_healthy()
+                from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-            # No flow-run heartbeats to a server that lives only as long as this process and runs
-            # none of the services that read them; the flow's end waited up to 1 s for their
-            # thread (it sleeps in 1 s steps).
-            stack.enter_context(temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
+                # No flow-run heartbeats to a server that lives only as long as this process and
+                # runs none of the services that read them; the flow's end waited up to 1 s for
+                # their thread (it sleeps in 1 s steps).
+                stack.enter_context(temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
 
-        yield ready
+            yield ready
+    finally:
+        collector.resume()  # (a no-op once the flow was ready; never left paused by an error)
 
 
 #: Modules Prefect 3.8 imports inside ``Flow.__call__`` and on creating the first flow run.

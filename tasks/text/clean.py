@@ -115,7 +115,7 @@ _CHROME = re.compile(
         loading(?:\.\.\.|…)?|search|menu|home|skip\ to\ (?:main\ )?content|advertisement|sponsored|
         share(?:\ this(?:\ article|\ story)?)?|print|email|tweet|subscribe|sign\ in|log\ in|sign\ up|
         read\ more|related(?:\ articles|\ stories)?|most\ read|trending|top\ stories|
-        (?:-\s*)?category\s*:.*|(?:-\s*)?tags?\s*:.*|
+        (?:-\s*)?(?:category|kategorien?)\s*:.*|(?:-\s*)?tags?\s*:.*|
         (?:-\s*)?comments?\s*\(\d+\)|(?:-\s*)?trackbacks?\s*\(\d+\)|\d+\s+comments?|
         (?:copyright\s+)?©.*|copyright\s*:.{0,80}|all\ rights\ reserved\.?|
         # Credit and furniture lines around the story: photo credits, "last updated", ad labels.
@@ -123,7 +123,7 @@ _CHROME = re.compile(
             crédits?\ photos?|credits?)\s*:\s*\S.{0,80}|categories|kategorien|
         (?:aktualisiert\ am|letzte\ änderung|last\ (?:updated|modified)(?:\ on)?|updated(?:\ on)?)\s*:?\s*
             \d[\d./:,\s-]*(?:uhr|am|pm)?\.?|
-        (?:-\s*)?kategorien?\s*:.*|anzeige(?:\s*[-:,].{0,100})?|
+        anzeige(?:\s*[-:,].{0,100})?|
         follow\ us\ on\ .{0,100}|(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the)\ .{0,40}newsletters?.{0,80}|
         # A link to another story inside the body, in the languages of the pages we ingest:
         # "Read also: <headline>", "Lesen Sie auch: ...", "Lea también: ...", "Czytaj też: ...".
@@ -148,21 +148,22 @@ _CHROME = re.compile(
 )
 _DATE_LINE = re.compile(r"^-?\s*(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?:\s+\d{1,2}:\d{2})?)\s*$")
 _SIGN_UP = r"\b(?:sign(?:ing)?\ up|subscribe|anmelden|abonnieren|suscr[ií]b|inscri)\w*\b"
-#: A one-line promotion, anywhere in a line of at most PROMO_CHARS: a newsletter's sign-up
+#: A one-line promotion, anywhere in a short line (SHORT_LINE_CHARS): a newsletter's sign-up
 #: ("Jetzt zum Newsletter anmelden ...", "PC Gamer Newsletter"), "Sign up here", an app's
 #: advertisement ("... download the Nationnews apps for iOS and Android"). Searched apart from
 #: _CHROME, whose patterns match from the line's start: as ``.*`` alternatives there they cost
-#: cleanup a third more CPU. (A line of at most PROMO_CHARS, which also bounds _must_log_in.)
+#: cleanup a third more CPU.
 _PROMO = re.compile(
     rf"""{_SIGN_UP}.*\bnewsletters?\b|\bnewsletters?\b.*{_SIGN_UP}|^.{{0,40}}\bnewsletter$|
         \bsign\ up\ here[.!]?$|\bdownload\ (?:the|our)\ .{{0,60}}\bapps?\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-PROMO_CHARS = 160
+#: The longest line the substring-first rules (_is_promotion, _must_log_in) look at.
+SHORT_LINE_CHARS = 160
 
 
 def _is_promotion(line: str) -> bool:
-    if len(line) > PROMO_CHARS:
+    if len(line) > SHORT_LINE_CHARS:
         return False
     low = line.lower()  # (substrings first: a search of every line costs more than the rule saves)
     return ("newsletter" in low or "sign up here" in low or "download" in low) and bool(_PROMO.search(line))
@@ -268,7 +269,7 @@ def comment_form(draft: Draft) -> tuple[Draft, int]:
 def _must_log_in(line: str) -> bool:
     # "Sie müssen eingeloggt sein, um einen Kommentar zu schreiben": tested with substrings, as
     # a regex needs a look-ahead over every line for it (a tenth of cleanup's CPU).
-    if len(line) > PROMO_CHARS:
+    if len(line) > SHORT_LINE_CHARS:
         return False
     low = line.lower()
     return "kommentar" in low and ("eingeloggt" in low or "angemeldet" in low)

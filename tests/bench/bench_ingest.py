@@ -207,9 +207,10 @@ def main() -> None:
             f"round {i + 1}: newsflow ingest {run.wall:.1f} s, then the bare loop {wall1:.1f} s: "
             f"{run.wall / rounds[-1][1]:.2f}x the mean of the bare loops either side"
         )
-    ratios = sorted(run.wall / wall for run, wall, _ in rounds)
+    ranked = sorted(rounds, key=lambda r: r[0].wall / r[1])
+    ratios = [run.wall / wall for run, wall, _ in ranked]
     # The median round (of two, the slower one): its figures are the ones printed below.
-    full, bare_wall, bare_cpu = sorted(rounds, key=lambda r: r[0].wall / r[1])[len(rounds) // 2]
+    full, bare_wall, bare_cpu = ranked[len(ranked) // 2]
 
     quarter = args.workdir / f"{corpus.name}-quarter"
     shutil.rmtree(quarter, ignore_errors=True)
