@@ -126,7 +126,9 @@ _CHROME = re.compile(
         anzeige(?:\s*[-:,].{0,100})?|
         follow\ us\ on\ .{0,100}|(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the)\ .{0,40}newsletters?.{0,80}|
         # A link to another story inside the body, in the languages of the pages we ingest:
-        # "Read also: <headline>", "Lesen Sie auch: ...", "Lea también: ...", "Czytaj też: ...".
+        # "Read also: <headline>", "Lesen Sie auch: ...", "Lea también: ...", "Czytaj też: ...";
+        # the English label alone too (other bare labels, "Auch interessant:", open a related block).
+        (?:read|see)\ (?:more|also)\s*:|
         (?:(?:also\ )?read(?:\ (?:more|also))?|see\ also|
             lesen\ sie\ (?:auch|mehr|hier)|auch\ (?:interessant|lesen)|mehr\ zum\ thema|
             (?:à\ )?lire(?:\ aussi|\ également)?|voir\ aussi|

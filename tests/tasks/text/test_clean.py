@@ -79,6 +79,8 @@ def test_page_chrome() -> None:
         "À lire aussi » Ballonnements, lourdeurs",
         "Czytaj też: Wyścig zbrojeń ruszył",
         "Also read: Radio companies piggyback on digital services",
+        "See also:",
+        "Read more:",
         "To view the full story, please subscribe to the Island Courier.",
         "If you're seeing this message but you're already a subscriber, you can log in.",
         "Subscribe now to our e-edition for the full story.",
