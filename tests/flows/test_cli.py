@@ -90,6 +90,8 @@ def test_the_collector_is_paused_for_start_up_only(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     monkeypatch.setattr(flows.server, "answers", lambda url: True)
     monkeypatch.setattr(flows.cli, "_preload_prefect", lambda: None)
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))  # (the runner's heap stays as it is)
     try:
         with (
             pytest.raises(RuntimeError) if fails else contextlib.nullcontext(),
@@ -101,8 +103,8 @@ def test_the_collector_is_paused_for_start_up_only(monkeypatch: pytest.MonkeyPat
             ready()
             assert gc.isenabled()  # the flow itself
         assert gc.isenabled()
+        assert frozen == [True]
     finally:
-        gc.unfreeze()
         gc.enable()
 
 

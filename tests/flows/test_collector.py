@@ -1,31 +1,38 @@
-"""Start-up with the garbage collector paused (flows/collector.py)."""
+"""Start-up with the garbage collector paused (flows/collector.py).
 
-import gc
-from collections.abc import Iterator
+Each case runs in a fresh interpreter: ``gc.freeze`` moves every object of the process into the
+permanent generation, which is no state to leave behind in the test runner's own process.
+"""
+
+import subprocess
+import sys
 
 import pytest
 
-from flows import collector
+pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(autouse=True)
-def collector_as_found() -> Iterator[None]:
-    yield
-    gc.unfreeze()
-    gc.enable()
+def _run(script: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import gc\nfrom flows import collector\n{script}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.strip()
 
 
 def test_pause_stops_collections_and_resume_freezes_what_start_up_built() -> None:
-    collector.pause()
-    assert not gc.isenabled()
-    built: list[list[int]] = [[] for _ in range(1000)]  # objects the collector tracks
-    collector.resume()
-    assert gc.isenabled()
-    assert gc.get_freeze_count() >= len(built)
+    out = _run(
+        "collector.pause()\n"
+        "print(gc.isenabled())\n"
+        "built = [[] for _ in range(1000)]\n"  # objects the collector tracks
+        "collector.resume()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() >= len(built))\n"
+    )
+    assert out.splitlines() == ["False", "True True"]
 
 
 def test_resume_without_a_pause_freezes_nothing() -> None:
-    gc.unfreeze()
-    collector.resume()
-    assert gc.isenabled()
-    assert gc.get_freeze_count() == 0
+    assert _run("collector.resume()\nprint(gc.isenabled(), gc.get_freeze_count())") == "True 0"

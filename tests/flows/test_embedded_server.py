@@ -49,12 +49,15 @@ def test_the_app_is_prefects_built_with_the_collector_paused(monkeypatch: pytest
         return "prefect's app"
 
     monkeypatch.setattr(prefect_server, "create_app", prefect_app)
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))  # (the runner's heap stays as it is)
     try:
         assert create_app() == "prefect's app"
         assert built_with == [False]
         assert gc.isenabled()
+        assert frozen == [True]
     finally:
-        gc.unfreeze()  # (this process's objects are this test's to leave as found)
+        gc.enable()
 
 
 def _servers_of(home: Path) -> list[psutil.Process]:
