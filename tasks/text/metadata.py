@@ -117,6 +117,9 @@ _SITE_TYPES = frozenset({"website", "organization", "newsmediaorganization", "co
 _SEPARATORS = re.compile(r"\s+(?:[|\u2013\u2014\u2012•·»«:/~*⋆]|-{1,2}|::)\s+|\s*[|｜]\s*|\s+[-–—]\s*$")
 _DATE_SEGMENT = re.compile(r"^[\d\s./:-]+(?:uhr|h)?$", re.IGNORECASE)
 # Headings that name the site's furniture, not an article.
+# Microdata properties whose item is another work than the page's (schema.org names, folded).
+_OTHER_WORKS = frozenset({"citation", "comment", "review", "mentions", "isbasedon", "itemlistelement", "workexample"})
+
 # Byline elements: class/id naming an author or byline, rel/itemprop author. Found by a walk in
 # document order that stops at the first byline (it sits above the story): an XPath test of the
 # class of every element (contains(), translate()) cost 5-10 ms on a large page.
@@ -150,7 +153,10 @@ _BYLINE_MARKER = re.compile(
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
 _BYLINE_DEPTH = 3
-_BYLINE_DISCARD = re.compile(r"(?i)comment|sidebar|related|widget|share|social|more-|recommend|teaser")
+#: The most words a byline element's organisation has ("Deutsche Presse-Agentur", "Redaktion
+#: Polizeiticker Schweiz"): more is a headline.
+_MAX_ORG_WORDS = 5
+_BYLINE_DISCARD = re.compile(r"(?i)comment|sidebar|related|widget|share|social|more-|recommend|teaser|menu")
 # A wrapper named for both things it holds ("content-sidebar-wrap", the page grid of WordPress's
 # Genesis themes) is no sidebar: the article sits inside it.
 _LAYOUT_WRAPPER = re.compile(r"(?i)^(?=.*content)(?=.*sidebar).*wrap")
@@ -277,18 +283,31 @@ def page_bylines(
         )
         if element.tag == "a":
             marker += " " + attrib.get("href", "")  # a link to /author/jane-roe/
-        if not _BYLINE_MARKER.search(marker) or _in_discarded_block(element):
+        if not _BYLINE_MARKER.search(marker) or _in_discarded_block(element) or _of_another_work(element):
             continue
         text = " ".join(" ".join(element.itertext()).split())
         if not 2 < len(text) <= 120:
             continue
         parsed = parse_authors([text], sitenames=sitenames, personal_site=personal_site)
-        if parsed.persons or parsed.organisations:
-            return parsed.persons, parsed.organisations
+        # (An "organisation" of many words is a teaser's headline: "Matt Bai The real problem
+        # behind fake news" in a list of authors to follow.)
+        organisations = tuple(o for o in parsed.organisations if len(o.split()) <= _MAX_ORG_WORDS)
+        if parsed.persons or organisations:
+            return parsed.persons, organisations
         seen += 1
         if seen >= 5:  # the byline is near the top of the article, not the fifth candidate
             break
     return (), ()
+
+
+def _of_another_work(element: lxml.html.HtmlElement) -> bool:
+    """Whether ``element`` is a property of a microdata item that stands for another work than
+    the page's: a reference list's ``<li itemprop="citation" itemscope>``, a comment, a review, a
+    list of teasers. (Not any nested item: a blog's ``itemprop="blogPost"`` is the article.)"""
+    for node in element.iterancestors():
+        if node.get("itemscope") is not None:
+            return bool(_OTHER_WORKS.intersection((node.get("itemprop") or "").lower().split()))
+    return False
 
 
 def _in_discarded_block(element: lxml.html.HtmlElement) -> bool:
@@ -333,6 +352,8 @@ def _read_head(links: list[lxml.html.HtmlElement], metas: list[lxml.html.HtmlEle
     for node in metas:
         key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
         content = (node.get("content") or "").strip()
+        if key and not (node.get("property") or node.get("name")) and _of_another_work(node):
+            continue  # a cited work's author, headline and year are not the page's
         if not key or not content:
             if (node.get("http-equiv") or "").lower() == "content-language" and content:
                 _set_language(found, content)

@@ -10,6 +10,11 @@ from tasks.text.authors import named_like_a_publication, parse_authors
         ("By Mara Quill", ("Mara Quill",)),
         ("Por Juan Pérez", ("Juan Pérez",)),
         ("Text: Ines Roy", ("Ines Roy",)),
+        ("Text und Interview: Ines Roy", ("Ines Roy",)),
+        ("Posted on September 21, 2020 by Ines Roy", ("Ines Roy",)),
+        ("06.11.2023 13:30 von Ines Roy", ("Ines Roy",)),
+        ("Rechtsanwalt Tobias Fenn", ("Tobias Fenn",)),
+        ("Words and photos: Ines Roy and Mara Quill", ("Ines Roy", "Mara Quill")),
         ("Veröffentlicht von Tobias Fenn am 12. März 2024", ("Tobias Fenn",)),
         ("von lupa am 26/10/13, 03:48 pm", ("lupa",)),
         ("Posted by Ines Roy at 18:52", ("Ines Roy",)),
@@ -89,12 +94,37 @@ def test_role_after_the_name_is_dropped() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["USA Today", "The Daily Journal", "TC Redazione", "dpa", "AFP", "Redaktion", "gazette.example.com", "Acme GmbH"],
+    [
+        "USA Today",
+        "The Daily Journal",
+        "TC Redazione",
+        "dpa",
+        "AFP",
+        "Redaktion",
+        "gazette.example.com",
+        "Acme GmbH",
+        "The Reporters",
+        "The Hollywood Reporter",
+    ],
 )
 def test_organisations_are_not_people(raw: str) -> None:
     parsed = parse_authors([raw])
     assert parsed.persons == ()
     assert parsed.organisations
+
+
+def test_an_affiliation_after_the_name_ends_the_byline() -> None:
+    raw = "Mara Quill, ACLU Speech, Privacy, and Technology Project"
+    assert parse_authors([raw]).persons == ("Mara Quill",)
+    assert parse_authors(["Mara Quill, Avalon Gazette"]).persons == ("Mara Quill",)
+    # Names in capitals are no acronyms.
+    assert parse_authors(["MARA QUILL, TOBIAS FENN"]).persons == ("MARA QUILL", "TOBIAS FENN")
+
+
+def test_an_article_alone_is_no_name_and_particles_start_names() -> None:
+    assert parse_authors(["Mara Quill and The Staff"]) == parse_authors(["Mara Quill"])
+    assert parse_authors(["Der Michel"]).persons == ("Der Michel",)  # a blogger's pen name
+    assert parse_authors(["Ines Le Pen, La Toya Quill"]).persons == ("Ines Le Pen", "La Toya Quill")
 
 
 def test_co_is_a_surname() -> None:

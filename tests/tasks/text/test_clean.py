@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from tasks.core.vocabulary import InputKind
@@ -259,6 +261,21 @@ def test_credit_line_reporting_and_editing_on_one_line() -> None:
     assert hits == 1
     assert out.authors == ("Mara Quill", "Ines Roy")
     assert out.editors == ("Tobias Fenn",)
+
+
+def test_additional_reporting_is_a_credit_not_a_byline() -> None:
+    line = "Additional reporting by Ines Roy; Editing by Tobias Fenn"
+    out, hits = credit_line(_draft(P1, line))
+    assert (out.paragraphs, hits, out.authors, out.editors, out.credits) == ((P1,), 1, (), ("Tobias Fenn",), (line,))
+
+
+def test_by_lines_in_a_page_that_names_its_authors_are_teasers() -> None:
+    teasers = ("By Ines Roy", "AVALON PRESS TEAM")
+    draft = replace(_draft(P1, *teasers, P2), authors=("Mara Quill",))
+    out, hits = credit_line(draft)
+    assert (out.paragraphs, hits, out.authors, out.credits) == ((P1, P2), 2, ("Mara Quill",), teasers)
+    # The same lines name the authors of a page that names none.
+    assert credit_line(_draft(P1, *teasers, P2))[0].authors == ("Ines Roy", "AVALON PRESS TEAM")
 
 
 def test_credit_line_keeps_long_lines() -> None:

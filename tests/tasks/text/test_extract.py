@@ -342,9 +342,37 @@ def test_byline_in_the_page_when_nothing_is_declared() -> None:
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
 
 
+def test_menus_and_headlines_in_author_widgets_do_not_hide_the_byline() -> None:
+    menu = '<ul class="menu">' + '<li><span class="menu-desc-authors">1 mars 2019</span></li>' * 6 + "</ul>"
+    follow = '<p class="author-follow">Tobias Fenn The real problem behind fake news</p>'
+    byline = '<p class="author">Par Mara Quill</p>'
+    assert _extract(_page().replace("<h1>", menu + follow + byline + "<h1>")).authors == ("Mara Quill",)
+
+
 def test_comment_authors_are_not_the_article_authors() -> None:
     html = _page().replace('<div class="comment">', '<div class="comment"><span class="comment-author">reader77</span>')
     assert _extract(html).authors == ()
+
+
+def test_the_works_a_page_cites_lend_it_no_authors_title_or_date() -> None:
+    cited = (
+        '<ol><li itemprop="citation" itemscope itemtype="http://schema.org/ScholarlyArticle">'
+        '<meta itemprop="author" content="A. Grosso, "><meta itemprop="datePublished" content="2008">'
+        '<meta itemprop="headline" content="Grosso A et al. Strontium"><span itemprop="author">B. Pinto</span>'
+        "</li></ol>"
+    )
+    article = (
+        '<div itemprop="blogPost" itemscope itemtype="http://schema.org/BlogPosting">'
+        '<meta itemprop="author" content="Ines Roy"></div>'
+    )
+    extracted = _extract(_page().replace("</main>", cited + "</main>"))
+    assert (extracted.authors, extracted.title, extracted.published_at) == (
+        (),
+        "Council orders breakwater rebuild",
+        None,
+    )
+    # A blog's post is a nested item too, and its author is the page's.
+    assert _extract(_page().replace("</main>", article + cited + "</main>")).authors == ("Ines Roy",)
 
 
 # --- Dates
