@@ -59,7 +59,7 @@ _MONTHS = (
 )
 _TRAILING_DATE = re.compile(
     rf"\s*(?:\b(?:updated|aktualisiert|actualizado|mis à jour|published|veröffentlicht|am|um|on|at|le|el|à|alle)\b\s*)?"
-    rf"(?:\b(?:{_MONTHS})\b\.?\s*\d|\d{{1,4}}[./-]\d|\d{{1,2}}:\d\d|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b|\d{{3,}}).*$",
+    rf"(?:\b(?:{_MONTHS})\b\.?\s*\d|\d{{1,4}}[./-]\d|\d{{1,2}}:\d\d|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\b|(?<!\w)\d{{3,}}).*$",
     re.IGNORECASE,
 )
 # A role or place after the name: "Jane Roe, Chief Technology Officer", "Jane Roe - Reporter",
@@ -86,7 +86,9 @@ _JUNK_WORDS = re.compile(
     autoren|authors|unsere|our|no\ author|unknown|anonymous|anonym|admin|administrator|redaktion|
     gesponsert\w*|sponsored|anzeige|advertisement|jobs?|hire|veröffentlicht|published|updated|aktualisiert|
     cc|by-sa|licen[cs]e|posted|publiziert|gepostet|publicado|publié|username|benutzername|sign\ in|log\ ?in|
-    anmelden|einloggen|registrieren|subscribe|abonnieren)\b""",
+    anmelden|einloggen|registrieren|subscribe|abonnieren|
+    # a comment link beside the byline ("Hinterlasse einen Kommentar", "Leave a comment")
+    kommentar\w*|comments?|commentaires?|comentarios?|reply|antworten)\b""",
     re.VERBOSE,
 )
 # Legal forms end a company's name: "Acme GmbH", "Acme S.A." (not "James S.A. Corey"). Not "Co":
@@ -295,11 +297,17 @@ def named_like_a_publication(name: str) -> bool:
     return sum(w.lower() not in _NAME_PARTICLES for w in words) >= 3
 
 
+#: A user name with a number ("freeman1984", "happyface313"): a person's handle, signed as such.
+_USER_NAME = re.compile(r"[^\W\d_]{3,}\d{1,4}")
+
+
 def _plausible_person(name: str) -> bool:
     words = name.split()
     if not words or len(words) > _MAX_NAME_WORDS:
         return False
-    if any(c.isdigit() for c in name) or _ROLE_WORDS.search(name) or _JUNK_WORDS.search(name):
+    if (any(c.isdigit() for c in name) and not _USER_NAME.fullmatch(name)) or _ROLE_WORDS.search(name):
+        return False
+    if _JUNK_WORDS.search(name):
         return False
     if not any(c.isalpha() for c in name):
         return False

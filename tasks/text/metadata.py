@@ -152,6 +152,15 @@ _BYLINE_MARKER = re.compile(
     re.IGNORECASE,
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
+# A byline line: "by" in the languages of the pages we ingest, then a first and a last name
+# (capitalised, perhaps an initial or a particle between), nothing else.
+_BYLINE_LINE = re.compile(
+    r"^(?:(?:text|texto|words|story)\s+)?(?:von|by|par|por|door|av|przez)\s+"
+    r"(?-i:[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?(?:\s+(?:[A-ZÀ-Þ]\.|van|von|de|da|del|der|di|du|la|le)){0,2}"
+    r"\s+[A-ZÀ-Þ][^\W\d_'’-]+(?:[-'’][A-ZÀ-Þ]?[^\W\d_]+)?)$",
+    re.IGNORECASE,
+)
+_BYLINE_LINE_STARTS = frozenset({"von", "by", "par", "por", "door", "av", "przez", "text", "texto", "words", "story"})
 _BYLINE_DEPTH = 3
 #: The most words a byline element's organisation has ("Deutsche Presse-Agentur", "Redaktion
 #: Polizeiticker Schweiz"): more is a headline.
@@ -271,8 +280,17 @@ def page_bylines(
     tree: lxml.html.HtmlElement, *, sitenames: tuple[str, ...] = (), personal_site: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(persons, organisations) named by the byline elements of the page (``class="author"``,
-    ``rel="author"``, ``itemprop="author"``, ...), outside comments, sidebars and share boxes.
-    For pages that declare no author: call it on the pruned tree, after the body is out."""
+    ``rel="author"``, ``itemprop="author"``, ...), outside comments, sidebars and share boxes;
+    else the persons of an element that is a byline line and nothing else (``Von Cosima
+    Künzel``, ``By Alex Bozarjian``). For pages that declare no author: call it on the pruned
+    tree, after the body is out."""
+    persons, organisations = _marked_bylines(tree, sitenames, personal_site)
+    return persons or _byline_line(tree, sitenames, personal_site), organisations
+
+
+def _marked_bylines(
+    tree: lxml.html.HtmlElement, sitenames: tuple[str, ...], personal_site: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     seen = 0
     for element in tree.iter(*_BYLINE_TAGS):
         attrib = element.attrib
@@ -298,6 +316,27 @@ def page_bylines(
         if seen >= 5:  # the byline is near the top of the article, not the fifth candidate
             break
     return (), ()
+
+
+def _byline_line(tree: lxml.html.HtmlElement, sitenames: tuple[str, ...], personal_site: bool) -> tuple[str, ...]:
+    """The persons of the first element whose whole text is "by" and a name (measured on the dev
+    set: 4 pages with gold authors gained, none lost, 18 pages in all)."""
+    tried = 0
+    for element in tree.iter(*_BYLINE_TAGS):
+        # Its first text starts with the word (cheap: itertext is lazy), before all of it is joined.
+        first = next((t for t in element.itertext() if t.strip()), "")
+        if not first or first.split(maxsplit=1)[0].lower() not in _BYLINE_LINE_STARTS:
+            continue
+        text = " ".join(" ".join(element.itertext()).split())
+        if not 6 < len(text) <= 60 or not _BYLINE_LINE.match(text) or _in_discarded_block(element):
+            continue
+        persons = parse_authors([text], sitenames=sitenames, personal_site=personal_site).persons
+        if persons:
+            return persons
+        tried += 1
+        if tried >= 3:
+            break
+    return ()
 
 
 def _of_another_work(element: lxml.html.HtmlElement) -> bool:

@@ -127,6 +127,12 @@ def test_an_article_alone_is_no_name_and_particles_start_names() -> None:
     assert parse_authors(["Ines Le Pen, La Toya Quill"]).persons == ("Ines Le Pen", "La Toya Quill")
 
 
+def test_a_user_name_keeps_its_number() -> None:
+    assert parse_authors(["freeman1984"]).persons == ("freeman1984",)
+    assert parse_authors(["Mara Quill 22 Dec 2016 651"]).persons == ("Mara Quill",)
+    assert parse_authors(["Top 10"]).persons == ()
+
+
 def test_co_is_a_surname() -> None:
     assert parse_authors(["Mara Co"]).persons == ("Mara Co",)
     assert parse_authors(["Mara Co Ltd"]).persons == ()
@@ -147,7 +153,19 @@ def test_particles_are_part_of_the_name() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["Unsere Autoren", "Follow", "No Author", "Updated 3 hours ago", "Share", "Posted on", "Username", "Sign in"]
+    "raw",
+    [
+        "Unsere Autoren",
+        "Follow",
+        "No Author",
+        "Updated 3 hours ago",
+        "Share",
+        "Posted on",
+        "Username",
+        "Sign in",
+        "Hinterlasse einen Kommentar",
+        "3 Kommentare",
+    ],
 )
 def test_junk_is_no_author(raw: str) -> None:
     assert parse_authors([raw]).persons == ()

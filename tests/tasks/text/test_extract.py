@@ -349,6 +349,17 @@ def test_menus_and_headlines_in_author_widgets_do_not_hide_the_byline() -> None:
     assert _extract(_page().replace("<h1>", menu + follow + byline + "<h1>")).authors == ("Mara Quill",)
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["<p>Von <a href='/k'>Cosima Künzel</a></p>", "<div><span>By</span> <span><a>Cosima Künzel</a></span></div>"],
+)
+def test_a_line_that_is_only_a_byline_names_the_author(line: str) -> None:
+    prose = "<p>Die Rede von Angela Merkel war lang.</p>"
+    assert _extract(_page().replace("<h1>", prose + line + "<h1>")).authors == ("Cosima Künzel",)
+    # Not a sentence that holds "by" and a name.
+    assert _extract(_page().replace("<h1>", prose + "<h1>")).authors == ()
+
+
 def test_comment_authors_are_not_the_article_authors() -> None:
     html = _page().replace('<div class="comment">', '<div class="comment"><span class="comment-author">reader77</span>')
     assert _extract(html).authors == ()
