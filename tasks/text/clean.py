@@ -235,6 +235,30 @@ def related_tail(draft: Draft) -> tuple[Draft, int]:
     return draft, 0
 
 
+#: A substring each consent term holds, in lower case: a paragraph with fewer than three of
+#: them holds fewer than three terms, and is no banner without the regex's scan (cookie_banner
+#: 0.31 -> 0.10 ms a page on the dev set's texts).
+_CONSENT_ANCHORS = (
+    "cookie",
+    "consent",
+    "personal data",
+    "partners",
+    "preferences",
+    "privacy policy",
+    "personali",
+    "geolocation",
+    "legitimate interest",
+    "unique identifiers",
+    "device scanning",
+    "opt",
+)
+
+
+def _may_hold_three_terms(paragraph: str) -> bool:
+    lowered = paragraph.lower()
+    return sum(anchor in lowered for anchor in _CONSENT_ANCHORS) >= 3
+
+
 def _consent_concepts(paragraph: str) -> set[str]:
     # "opt out" and "opt-out", "cookie" and "cookies" are one term: an article about tracking
     # says each of them several ways without being a banner.
@@ -246,7 +270,7 @@ def cookie_banner(draft: Draft) -> tuple[Draft, int]:
 
     One term is not enough: news text says "consent" or "partners" too.
     """
-    kept = tuple(p for p in draft.paragraphs if len(_consent_concepts(p)) < 3)
+    kept = tuple(p for p in draft.paragraphs if not _may_hold_three_terms(p) or len(_consent_concepts(p)) < 3)
     return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
 
 
