@@ -112,14 +112,12 @@ _ARTICLE_TYPES = frozenset(
 )
 # Types a site or publisher is named by.
 _SITE_TYPES = frozenset({"website", "organization", "newsmediaorganization", "corporation"})
+# Microdata properties whose item is another work than the page's (schema.org names, folded).
+_OTHER_WORKS = frozenset({"citation", "comment", "review", "mentions", "isbasedon", "itemlistelement", "workexample"})
 
 #: A site name or section glued to a title: `` | CNN``, ``Opinion | ``, `` – DW – 28.04.2023``.
 _SEPARATORS = re.compile(r"\s+(?:[|\u2013\u2014\u2012•·»«:/~*⋆]|-{1,2}|::)\s+|\s*[|｜]\s*|\s+[-–—]\s*$")
 _DATE_SEGMENT = re.compile(r"^[\d\s./:-]+(?:uhr|h)?$", re.IGNORECASE)
-# Headings that name the site's furniture, not an article.
-# Microdata properties whose item is another work than the page's (schema.org names, folded).
-_OTHER_WORKS = frozenset({"citation", "comment", "review", "mentions", "isbasedon", "itemlistelement", "workexample"})
-
 # Byline elements: class/id naming an author or byline, rel/itemprop author. Found by a walk in
 # document order that stops at the first byline (it sits above the story): an XPath test of the
 # class of every element (contains(), translate()) cost 5-10 ms on a large page.
@@ -152,15 +150,18 @@ _BYLINE_MARKER = re.compile(
     re.IGNORECASE,
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
-# A byline line: "by" in the languages of the pages we ingest, then a first and a last name
-# (capitalised, perhaps an initial or a particle between), nothing else.
+# A byline line: "by" in the languages of the pages we ingest (after a label, perhaps), then a
+# first and a last name (capitalised, perhaps an initial or a particle between), nothing else.
+_BYLINE_LINE_LABELS = ("text", "texto", "words", "story")
+_BYLINE_LINE_BY = ("von", "by", "par", "por", "door", "av", "przez")
 _BYLINE_LINE = re.compile(
-    r"^(?:(?:text|texto|words|story)\s+)?(?:von|by|par|por|door|av|przez)\s+"
+    rf"^(?:(?:{'|'.join(_BYLINE_LINE_LABELS)})\s+)?(?:{'|'.join(_BYLINE_LINE_BY)})\s+"
     r"(?-i:[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?(?:\s+(?:[A-ZÀ-Þ]\.|van|von|de|da|del|der|di|du|la|le)){0,2}"
     r"\s+[A-ZÀ-Þ][^\W\d_'’-]+(?:[-'’][A-ZÀ-Þ]?[^\W\d_]+)?)$",
     re.IGNORECASE,
 )
-_BYLINE_LINE_STARTS = frozenset({"von", "by", "par", "por", "door", "av", "przez", "text", "texto", "words", "story"})
+#: The words a byline line starts with (a cheap test before the pattern's).
+_BYLINE_LINE_STARTS = frozenset(_BYLINE_LINE_LABELS + _BYLINE_LINE_BY)
 _BYLINE_DEPTH = 3
 #: The most words a byline element's organisation has ("Deutsche Presse-Agentur", "Redaktion
 #: Polizeiticker Schweiz"): more is a headline.
