@@ -382,40 +382,60 @@ def _country_zone(country: str) -> tzinfo | None:
 # A date line in the page's text, for pages that declare no date
 
 _MONTH_NAMES: dict[str, int] = {}
+# Per month: English, German, French, Spanish, Italian, Portuguese, Dutch, Scandinavian,
+# Indonesian, Romanian, Polish, Czech, Turkish (and its dotless upper case lowered), Russian,
+# Ukrainian, Greek (genitive, as dates are written), Hungarian, Arabic (the Egyptian/Gulf names
+# and the Levantine ones that are one word: "kanun" and "tishrin" name two months each), Hebrew
+# (with and without the prefix "b-", "in"), and abbreviations.
 for _number, _names in enumerate(
     (
-        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen",
-        "february februar février fevrier febrero febbraio fevereiro februari feb febr févr fév",
-        "march märz maerz mars marzo março maart mar mär mrz",
-        "april avril abril aprile apr avr abr",
-        "may mai mayo maggio maio mei",
-        "june juni juin junio giugno junho jun juin",
-        "july juli juillet julio luglio julho jul juil lug",
-        "august août aout agosto augustus aug ago",
-        "september septembre septiembre settembre setembro sep sept set",
-        "october oktober octobre octubre ottobre outubro oct okt ott out",
-        "november novembre noviembre novembro nov",
-        "december dezember décembre decembre diciembre dicembre dezembro dec dez déc dic",
+        "január january januar janvier enero gennaio janeiro januari jan jän janv ene gen ianuarie stycznia"
+        " ledna ocak января січня ιανουαρίου يناير ינואר בינואר",
+        "február february februar février fevrier febrero febbraio fevereiro februari feb febr févr fév"
+        " februarie lutego února şubat subat февраля лютого φεβρουαρίου فبراير شباط פברואר בפברואר",
+        "március march märz maerz mars marzo março maart mar mär mrz maret martie marca března mart марта"
+        " березня μαρτίου مارس آذار מרץ במרץ",
+        "április april avril abril aprile apr avr abr aprilie kwietnia dubna nisan апреля квітня απριλίου"
+        " أبريل ابريل إبريل نيسان אפריל באפריל",
+        "május may mai mayo maggio maio mei maj maja května mayıs mayis мая травня μαΐου مايو أيار ايار מאי במאי",
+        "június june juni juin junio giugno junho jun juin iunie czerwca června haziran июня червня ιουνίου"
+        " يونيو يونيه حزيران יוני ביוני",
+        "július july juli juillet julio luglio julho jul juil lug iulie lipca července temmuz июля липня"
+        " ιουλίου يوليو يوليه تموز יולי ביולי",
+        "augusztus august août aout agosto augustus aug ago augusti agustus sierpnia srpna ağustos agustos"
+        " августа серпня αυγούστου أغسطس اغسطس آب אוגוסט באוגוסט",
+        "szeptember september septembre septiembre settembre setembro sep sept set septembrie września září"
+        " eylül eylul сентября вересня σεπτεμβρίου سبتمبر أيلول ايلول ספטמבר בספטמבר",
+        "október october oktober octobre octubre ottobre outubro oct okt ott out octombrie października"
+        " října ekim октября жовтня οκτωβρίου أكتوبر اكتوبر אוקטובר באוקטובר",
+        "november novembre noviembre novembro nov noiembrie listopada listopadu kasım kasim ноября"
+        " листопада νοεμβρίου نوفمبر נובמבר בנובמבר",
+        "december dezember décembre decembre diciembre dicembre dezembro dec dez déc dic desember"
+        " decembrie grudnia prosince aralık aralik декабря грудня δεκεμβρίου ديسمبر דצמבר בדצמבר",
     ),
     start=1,
 ):
     for _name in _names.split():
         _MONTH_NAMES[_name] = _number
-# Any word, looked up in _MONTH_NAMES after the match: an alternation of the ~100 names, tried
+# Any word, looked up in _MONTH_NAMES after the match: an alternation of the ~300 names, tried
 # at every word of the text, cost over a millisecond a page (the date line runs on every page).
-_MONTH_RE = r"[^\W\d_]{3,10}"
+_MONTH_RE = r"[^\W\d_]{3,12}"
 _TEXT_DATES = (
-    # 2025-02-17, 2025/02/17, 2025.02.17, 2025年2月17日
-    (re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-/.]|年)\s?(\d{1,2})(?:[-/.]|月)\s?(\d{1,2})(?!\d)"), "ymd"),
+    # 2025-02-17, 2025/02/17, 2025.02.17, 2025年2月17日, 2025년 2월 17일
+    (re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-/.]|年|년)\s?(\d{1,2})(?:[-/.]|月|월)\s?(\d{1,2})(?!\d)"), "ymd"),
     # 17.02.2025, 17/02/2025, 17-02-2025
     (re.compile(r"(?<![\d.])(\d{1,2})[./-]\s?(\d{1,2})[./-]\s?((?:19|20)\d{2})(?!\d)"), "dmy"),
-    # 17. Februar 2025, 17 février 2025, 17 de febrero de 2025
+    # 17. Februar 2025, 17 février 2025, 17 de febrero de 2025, 24 نيسان / أبريل 2020 (two names)
     (
-        re.compile(rf"(?i)(?<!\d)(\d{{1,2}})\.?\s+(?:de\s+)?({_MONTH_RE})\.?,?\s+(?:de\s+)?((?:19|20)\d{{2}})(?!\d)"),
+        re.compile(
+            rf"(?i)(?<!\d)(\d{{1,2}})\.?\s+(?:de\s+)?({_MONTH_RE})(?:\s?/\s?[^\W\d_]{{3,12}})?\.?,?\s+(?:de\s+)?((?:19|20)\d{{2}})(?!\d)"
+        ),
         "d_m_y",
     ),
     # February 17, 2025; Feb. 17 2025
     (re.compile(rf"(?i)\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{{2}})(?!\d)"), "m_d_y"),
+    # 2025. február 17. (Hungarian: the year first, a full stop after it and after the day)
+    (re.compile(rf"(?i)(?<!\d)((?:19|20)\d{{2}})\.\s+({_MONTH_RE})\s+(\d{{1,2}})\.(?!\d)"), "y_m_d"),
 )
 
 
@@ -424,6 +444,34 @@ _UPDATED = re.compile(
     r"(?i)(?:updated|update|aktualisiert|actualizado|actualisé|mis à jour|aggiornato|atualizado|bijgewerkt"
     r"|zaktualizowano|uppdaterad|opdateret|oppdatert|päivitetty|更新)\W{0,12}(?:\w+\W{1,3}){0,2}$"
 )
+
+
+#: Around the date of a line that is a date and nothing else: a bullet, and a label or a weekday
+#: before it ("Veröffentlichung:", "Montag,", "الأربعاء،"), a time after it ("13:43", "10:00 Uhr",
+#: "12:19 م"). Not quotes, pipes or a leading full stop: a line of code, a table row, a fragment
+#: of a reference list ("| Founded | 28 February 1998 |", ". Retrieved 17 August 2023.").
+_BEFORE_DATE = re.compile(r"[\s\-–—•·∙\[(]*(?:[^\W\d_]+\s*[:,،]?\s*)?")
+_AFTER_DATE = re.compile(r"[\s,\-–—/•·∙]*(?:\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[^\W\d_]{1,4}\.?)?)?[\s)\]]*")
+#: The longest line taken for a date line.
+DATE_LINE_CHARS = 60
+
+
+def date_line(line: str) -> str | None:
+    """The date of a line that is one date and nothing else (``15 августа 2016, 13:43``,
+    ``Montag, 3. Februar 2025``, ``Veröffentlichung: 2. Februar 2022``), as written, for
+    :func:`parse_written`; None for any other line (a sentence that holds a date)."""
+    if len(line) > DATE_LINE_CHARS:
+        return None
+    for pattern, order in _TEXT_DATES:
+        match = pattern.search(line)
+        if (
+            match is not None
+            and _BEFORE_DATE.fullmatch(line, 0, match.start())
+            and _AFTER_DATE.fullmatch(line, match.end())
+            and _matched_day(match, order, monthfirst=False) is not None
+        ):
+            return match.group(0)
+    return None
 
 
 def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str | None:
@@ -435,18 +483,8 @@ def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str |
         for match in pattern.finditer(text):
             if best is not None and match.start() >= best[0]:
                 break
-            a, b, c = match.groups()
-            if order == "ymd":
-                year, month, day = int(a), int(b), int(c)
-            elif order == "dmy":
-                day, month, year = (int(b), int(a), int(c)) if monthfirst else (int(a), int(b), int(c))
-            elif order == "d_m_y":
-                day, month, year = int(a), _MONTH_NAMES.get(b.lower(), 0), int(c)
-            else:
-                month, day, year = _MONTH_NAMES.get(a.lower(), 0), int(b), int(c)
-            try:
-                found = datetime(year, month, day, tzinfo=UTC)
-            except ValueError:
+            found = _matched_day(match, order, monthfirst)
+            if found is None:
                 continue
             if _UPDATED.search(text, max(0, match.start() - 30), match.start()):
                 continue  # "updated on 20.03.2025": the page's update, not its publication
@@ -454,3 +492,22 @@ def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str |
                 best = (match.start(), found.date().isoformat())
                 break
     return best[1] if best else None
+
+
+def _matched_day(match: re.Match[str], order: str, monthfirst: bool) -> datetime | None:
+    """The day a match of one of _TEXT_DATES names, or None when it is no real day."""
+    a, b, c = match.groups()
+    if order == "ymd":
+        year, month, day = int(a), int(b), int(c)
+    elif order == "dmy":
+        day, month, year = (int(b), int(a), int(c)) if monthfirst else (int(a), int(b), int(c))
+    elif order == "d_m_y":
+        day, month, year = int(a), _MONTH_NAMES.get(b.lower(), 0), int(c)
+    elif order == "y_m_d":
+        year, month, day = int(a), _MONTH_NAMES.get(b.lower(), 0), int(c)
+    else:
+        month, day, year = _MONTH_NAMES.get(a.lower(), 0), int(b), int(c)
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None

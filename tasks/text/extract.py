@@ -265,8 +265,35 @@ def _fallback(html: str, url: str | None, opts: ExtractOptions, first: str, by: 
     rest of the page), and the fast path stops short on some layouts. On the dev set it runs on
     4 % of the pages and takes the body snippets from 0.914 to 0.919 (docs/extraction.md).
     ``by`` measures which of the two finds more (their length, or their prose)."""
-    second = _body(parse_html(html), url, opts, fast=False)
+    tree = parse_html(html)
+    _hoist_swallowed_article(tree)
+    second = _body(tree, url, opts, fast=False)
     return second if by(second) > by(first) else first
+
+
+#: Containers trafilatura discards whole; an ``<article>`` inside one is lost with it.
+_DISCARDED_CONTAINERS = frozenset({"aside", "nav", "menu", "footer"})
+
+
+def _hoist_swallowed_article(tree: lxml.html.HtmlElement) -> None:
+    """Move the page's largest ``<article>`` out of a sidebar, menu or footer that holds it,
+    to just before that container: on a broken page an unclosed sidebar widget (``<aside>`` with an
+    open ``<div>`` per widget) swallows the rest of the page, the article with it, and every
+    extractor then discards the article as sidebar. Only on the fallback's fresh parse, where
+    the first pass found next to nothing; a teaser ``<article>`` in a real sidebar is smaller
+    than the page's own article, which is then outside and left where it is."""
+    articles = list(tree.iter("article"))
+    if not articles:
+        return
+    largest = max(articles, key=lambda e: len(e.text_content()))
+    outer = None
+    for ancestor in largest.iterancestors():
+        if ancestor.tag in _DISCARDED_CONTAINERS:
+            outer = ancestor
+    if outer is None or outer.getparent() is None:
+        return
+    largest.tail = None  # it was inside the container, and goes with it
+    outer.addprevious(largest)  # moved, not copied: an element has one parent
 
 
 #: Elements trafilatura discards anyway (its MANUALLY_CLEANED list, and everything in

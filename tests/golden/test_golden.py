@@ -49,6 +49,8 @@ def _bare(case: Case) -> str:
 
 def _noise_free(case: Case) -> bool:
     text = _bare(case)
+    if not text:
+        return False  # trafilatura finds no article (a page newsflow's fallback rescues): no baseline
     long_lines = [line for line in text.splitlines() if len(line) >= 40]
     return not any(n in text for n in case.truth["noise"]) and len(set(long_lines)) == len(long_lines)
 

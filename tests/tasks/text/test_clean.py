@@ -70,6 +70,38 @@ def test_page_chrome() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("15 августа 2016, 13:43", "15 августа 2016"),
+        ("Montag, 3. Februar 2025", "3. Februar 2025"),
+        ("Veröffentlichung: 2. Februar 2022", "2. Februar 2022"),
+        ("- Saturday, July 25, 2020", "July 25, 2020"),
+        ("Dec 6, 2020, 15:48 IST", "Dec 6, 2020"),
+        ("[Donnerstag, 22. November 2012]", "22. November 2012"),
+        ("Samstag 22.12.2012", "22.12.2012"),
+    ],
+)
+def test_page_chrome_takes_a_line_that_is_only_a_date(line: str, hint: str) -> None:
+    out, hits = page_chrome(_draft(P1, line, P2))
+    assert (out.paragraphs, hits, out.date_hints) == ((P1, P2), 1, (hint,))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "| Founded | February 28, 1998 |",  # a table row
+        '"Timestamp": "2024-08-14 17:43:12",',  # a line of code
+        ". Retrieved August 17, 2023.",  # a reference list's fragment
+        "HolzWerken 98 Januar/Februar 2022",  # no day
+        "The port reopened on 3 February 2025.",  # a sentence
+    ],
+)
+def test_page_chrome_keeps_lines_that_hold_a_date_and_more(line: str) -> None:
+    out, hits = page_chrome(_draft(P1, line, P2))
+    assert (out.paragraphs, hits) == ((P1, line, P2), 0)
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "Lea también: Puerto de San Antonio bate récord de contenedores",

@@ -236,6 +236,33 @@ def test_date_in_text() -> None:
     assert date_in_text("version 12.13.2020, due 2031-01-01", now=now) is None
 
 
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("Германия 15 августа 2016, 13:43", "2016-08-15"),  # Russian (genitive)
+        ("Київ, 3 березня 2024", "2024-03-03"),  # Ukrainian
+        ("Warszawa, 12 października 2023", "2023-10-12"),  # Polish, 12 letters
+        ("Praha 5. května 2022", "2022-05-05"),  # Czech
+        ("İstanbul, 29 Ekim 2021 Cuma", "2021-10-29"),  # Turkish
+        ("Αθήνα, 7 Σεπτεμβρίου 2020", "2020-09-07"),  # Greek (genitive)
+        ("București, 1 decembrie 2019", "2019-12-01"),  # Romanian
+        ("Jakarta, 17 Agustus 2018", "2018-08-17"),  # Indonesian
+        ("القاهرة: الأربعاء، 07 أكتوبر 2020 12:19 م", "2020-10-07"),  # Arabic
+        ("نشر الجمعة 24 نيسان / أبريل 2020 09:22", "2020-04-24"),  # Levantine and Egyptian names
+        ("פורסם 17 בפברואר 2025", "2025-02-17"),  # Hebrew, with the prefix "in"
+        ("입력 2023년 11월 7일 오후", "2023-11-07"),  # Korean
+        ("Budapest, 2022. március 15. 10:00", "2022-03-15"),  # Hungarian, year first
+    ],
+)
+def test_date_in_text_reads_month_names_of_many_languages(line: str, day: str) -> None:
+    assert date_in_text(line, now=NOW) == day
+
+
+def test_a_month_name_that_names_two_months_is_no_date() -> None:
+    # Levantine "kanun" is December ("kanun al-awwal") or January ("kanun al-thani"): no guess.
+    assert date_in_text("15 كانون الثاني 2020", now=NOW) is None
+
+
 def test_a_printed_date_picks_the_later_declared_date_it_shows() -> None:
     # The page prints its update day near the headline: that is the date readers are shown.
     got = _decide(("2025-01-10T08:00:00Z", "json-ld"), ("2025-02-03T09:30:00Z", "modified"), ("2025-02-03", "text"))

@@ -463,6 +463,24 @@ def test_unclosed_nav_that_swallows_the_page_falls_back() -> None:
     assert PARAS[0] not in extract_html(RawDocument(ref=REF, html=html), now=NOW, options=no_fallback).text
 
 
+def test_an_article_swallowed_by_an_unclosed_sidebar_widget_is_rescued() -> None:
+    # Widgets left open inside <aside> make the parser ignore </aside>: the article that follows
+    # ends up inside the sidebar, which every extractor discards. The fallback moves it out.
+    sidebar = '<aside class="sidebar"><div id="nav_menu-2"><ul><li><a href="/a">Sport</a></li></ul></aside>'
+    html = _page().replace("<main>", sidebar + "<main>")
+    assert PARAS[0] not in extract_module._body(extract_module.parse_html(html), None, ExtractOptions(), fast=False), (
+        "the page no longer swallows its article: the test checks nothing"
+    )
+    text = _extract(html).text
+    assert all(p in text for p in PARAS)
+
+
+def test_a_teaser_article_in_a_real_sidebar_stays_out() -> None:
+    teaser = '<aside class="sidebar"><article><p>Read also: ferry timetable changes.</p></article></aside>'
+    html = _page().replace("<main>", teaser + "<main>")
+    assert "ferry timetable" not in _extract(html).text
+
+
 def test_a_short_body_is_returned_the_length_check_is_the_pipelines() -> None:
     html = _page().replace(BODY, "<p>Council approves the breakwater budget.</p>")
     assert _extract(html).text.endswith("Council approves the breakwater budget.")
