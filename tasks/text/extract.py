@@ -67,8 +67,12 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # trafilatura's own parser settings (no comments or processing instructions: they only cost
 # every later pass), with a C-level element class lookup: lxml.html's default one calls back
-# into Python for every element proxy, a few per cent of the whole extraction.
-_PARSER = lxml.etree.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+# into Python for every element proxy, a few per cent of the whole extraction. It is given UTF-8
+# bytes: from a str, lxml converts the text itself before libxml2 sees it, which made the parse
+# a quarter slower (1.97 against 1.55 ms a dev page, the same trees on all of them).
+_PARSER = lxml.etree.HTMLParser(
+    collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True, encoding="utf-8"
+)
 _PARSER.set_element_class_lookup(
     lxml.etree.ElementDefaultClassLookup(
         element=lxml.html.HtmlElement,
@@ -84,8 +88,9 @@ def parse_html(html: str) -> lxml.html.HtmlElement:
     if _CONTROL_CHARACTERS.search(html):
         html = _CONTROL_CHARACTERS.sub("", html)
     try:
-        # lxml refuses str input that carries an encoding declaration (XHTML pages do).
-        tree = lxml.etree.fromstring(_XML_DECLARATION.sub("", html, count=1), _PARSER)
+        # An XML declaration naming another encoding would contradict the parser's UTF-8.
+        data = _XML_DECLARATION.sub("", html, count=1).encode("utf-8", "replace")  # (a lone surrogate: "?")
+        tree = lxml.etree.fromstring(data, _PARSER)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise EmptyExtraction(f"unparseable HTML: {exc}") from exc
     if tree is None:
