@@ -119,6 +119,12 @@ _CHROME = re.compile(
         (?:-\s*)?(?:category|kategorien?)\s*:.*|(?:-\s*)?tags?\s*:.*|
         (?:-\s*)?comments?\s*\(\d+\)|(?:-\s*)?trackbacks?\s*\(\d+\)|\d+\s+comments?|
         (?:copyright\s+)?©.*|copyright\s*:.{0,80}|all\ rights\ reserved\.?|
+        # A reading-time note: "Lesezeit: 2 Minuten", "Temps de lecture : 4 min", "5 min read".
+        (?:-\s*)?(?:estimated\ )?(?:reading\ time|lesezeit|lesedauer|temps\ de\ lecture|tiempo\ de\ lectura|
+            tempo\ di\ lettura|tempo\ de\ leitura|leestijd|czas\ czytania|lästid|läsningstid|lukuaika|lesetid|
+            læsetid)\s*:?\s*(?:etwa|ca\.?|about|approx\.?|environ|circa|unos)?\s*<?\s*\d+\s*
+            (?:min(?:ute)?s?|minuten|minuti|minutos|minut[ey]?|minuter|minuttia?)?\.?|
+        \d+\s*(?:-\s*)?min(?:ute)?s?\.?\ read|ten\ tekst\ przeczytasz\ w\ .{0,30}|
         # Credit and furniture lines around the story: photo credits, "last updated", ad labels.
         \(?(?:photos?|fotos?|bild(?:quelle)?|titelbild|beitragsbild|image(?:\ illustrative)?|
             crédits?\ photos?|credits?)\s*:\s*\S.{0,80}|categories|kategorien|

@@ -70,6 +70,27 @@ def test_page_chrome() -> None:
 
 
 @pytest.mark.parametrize(
+    "line",
+    [
+        "Lesezeit: 2 Minuten",
+        "- Lesedauer etwa 2 Min",
+        "Temps de lecture : 4 min",
+        "Estimated reading time: 6 minutes",
+        "5 min read",
+        "Ten tekst przeczytasz w mniej niż minutę",
+    ],
+)
+def test_page_chrome_drops_reading_time_notes(line: str) -> None:
+    out, hits = page_chrome(_draft(P1, line, P2))
+    assert (out.paragraphs, hits) == ((P1, P2), 1)
+
+
+@pytest.mark.parametrize("line", ["Zubereitungszeit: 25 Minuten", "Lesezeit ist für Kinder wichtig, sagt die Studie."])
+def test_page_chrome_keeps_other_lines_about_minutes(line: str) -> None:
+    assert page_chrome(_draft(P1, line, P2))[0].paragraphs == (P1, line, P2)
+
+
+@pytest.mark.parametrize(
     ("line", "hint"),
     [
         ("15 августа 2016, 13:43", "15 августа 2016"),
