@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -160,11 +161,38 @@ def runner_deployments(path: Path, overrides: Path | None = None) -> list["Runne
     return deployments
 
 
+#: How long a trigger with the same deployment and parameters returns the run already made.
+IDEMPOTENCY_WINDOW_SECONDS = 60
+
+
 def idempotency_key(
-    deployment: str, parameters: dict[str, Any], *, now: float | None = None, window_seconds: int = 60
+    deployment: str,
+    parameters: dict[str, Any],
+    *,
+    now: float | None = None,
+    window_seconds: int = IDEMPOTENCY_WINDOW_SECONDS,
 ) -> str:
     """A key equal for the same deployment and parameters within one time window (``now``: a Unix
     time, the current one by default), so that a double-clicked trigger makes one flow run."""
     window = int((time.time() if now is None else now) // window_seconds)
     payload = json.dumps([deployment, parameters, window], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def trigger_key(
+    deployment: str,
+    parameters: dict[str, Any],
+    *,
+    now: float,
+    created_under: Callable[[str], list[float]],
+    window_seconds: int = IDEMPOTENCY_WINDOW_SECONDS,
+) -> str:
+    """The idempotency key of a trigger at ``now``: the previous window's key while a run made
+    under it is younger than a window, else this window's. Windows are fixed slices of the
+    clock, so two clicks a second apart can fall either side of a boundary (12:00:59, 12:01:00):
+    with this window's key alone the second click would start a second run.
+    ``created_under(key)`` gives the creation times (Unix) of the runs the server holds under a key."""
+    previous = idempotency_key(deployment, parameters, now=now - window_seconds, window_seconds=window_seconds)
+    if any(now - created < window_seconds for created in created_under(previous)):
+        return previous
+    return idempotency_key(deployment, parameters, now=now, window_seconds=window_seconds)

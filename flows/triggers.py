@@ -5,8 +5,8 @@ quietly returns the earlier run. Here an unknown name is refused (naming the one
 takes), and a returned earlier run is said to be one, with its state.
 """
 
+import time
 from typing import Any
-from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
@@ -14,7 +14,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
-from flows.deployments import idempotency_key
+from flows.deployments import trigger_key
 
 
 class TriggerError(Exception):
@@ -44,8 +44,9 @@ def trigger(name: str, parameters: dict[str, Any], *, key: str | None = None) ->
         raise TriggerError(
             f"{name} has no parameter {', '.join(map(repr, unknown))} (it takes: {', '.join(sorted(accepted))})"
         )
-    key = key or idempotency_key(name, parameters)
-    earlier = _runs_with_key(key)
+    if key is None:
+        key = trigger_key(name, parameters, now=time.time(), created_under=_created_under)
+    earlier = {run.id for run in _runs_with_key(key)}
     try:
         run = run_deployment(name, parameters=parameters, idempotency_key=key, timeout=0)
     except PrefectHTTPStatusError as exc:
@@ -65,10 +66,14 @@ def trigger(name: str, parameters: dict[str, Any], *, key: str | None = None) ->
     return line
 
 
-def _runs_with_key(key: str) -> set[UUID]:
+def _runs_with_key(key: str) -> list[FlowRun]:
     """Flow runs the server already holds under idempotency key ``key``."""
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
+        return client.read_flow_runs(
             flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=[key]))
         )
-    return {run.id for run in runs}
+
+
+def _created_under(key: str) -> list[float]:
+    """When (Unix time) the runs under idempotency key ``key`` were created."""
+    return [run.created.timestamp() for run in _runs_with_key(key) if run.created is not None]

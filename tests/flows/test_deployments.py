@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.deployments import idempotency_key, load_overrides, load_specs, resolve_paths
+from flows.deployments import idempotency_key, load_overrides, load_specs, resolve_paths, trigger_key
 from tests.support import ROOT
 
 
@@ -15,6 +15,25 @@ def test_the_key_is_one_per_deployment_parameters_and_minute() -> None:
     assert idempotency_key("ingest/backfill", params, now=180.0) != key  # the next minute
     assert idempotency_key("ingest/poll-feeds", params, now=120.0) != key
     assert idempotency_key("ingest/backfill", {**params, "out": "/other"}, now=120.0) != key
+
+
+def test_a_second_click_across_a_window_boundary_returns_the_first_run() -> None:
+    params = {"out": "/data"}
+    first = idempotency_key("ingest/backfill", params, now=179.5)  # 1 s before the boundary at 180
+    runs: dict[str, list[float]] = {first: [179.5]}  # what the server holds: the first click's run
+
+    def created_under(key: str) -> list[float]:
+        return runs.get(key, [])
+
+    second = trigger_key("ingest/backfill", params, now=180.5, created_under=created_under)
+    assert second == first  # the same run, though the clock is in the next window
+    # A window after the first run, a click starts a new one.
+    later = trigger_key("ingest/backfill", params, now=240.0, created_under=created_under)
+    assert later == idempotency_key("ingest/backfill", params, now=240.0) != first
+    # With no earlier run, a click takes its own window's key.
+    assert trigger_key("ingest/backfill", params, now=180.5, created_under=lambda key: []) == idempotency_key(
+        "ingest/backfill", params, now=180.5
+    )
 
 
 def test_prefect_yaml_declares_the_three_deployments() -> None:
