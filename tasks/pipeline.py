@@ -19,6 +19,7 @@ from tasks.text.clean import clean
 from tasks.text.dates import DateCandidate, PublishedDate, decide_published
 from tasks.text.extract import ExtractOptions, extract_html
 from tasks.text.language import decide_language, load_model
+from tasks.text.names import given_names
 from tasks.text.words import count_words
 
 
@@ -32,10 +33,11 @@ class PipelineOptions:
 
 
 def warm_up(options: PipelineOptions) -> None:
-    """Build per-process state (the tagger, the language model) ahead of the first batch; used
-    as pool initializer."""
+    """Build per-process state (the tagger, the language model, the given names) ahead of the
+    first batch; used as pool initializer."""
     get_tagger(options.tag)
     load_model()
+    given_names()
 
 
 def process_batch(refs: Sequence[InputRef], options: PipelineOptions, now: datetime) -> BatchResult:

@@ -26,6 +26,7 @@ import lxml.html
 from tasks.core.identity import site_host
 from tasks.text.authors import fold, named_like_a_publication, parse_authors
 from tasks.text.dates import DateCandidate
+from tasks.text.names import is_given_name
 
 # ---------------------------------------------------------------------------------------------
 # What is read where
@@ -574,9 +575,21 @@ def _site_author(titles: list[lxml.html.HtmlElement], found: _Found, url: str | 
             and not named_like_a_publication(name)
         ):
             persons = parse_authors([name], personal_site=True).persons
-            if len(persons) == 1 and len(persons[0].split()) >= 2:
+            if len(persons) == 1 and len(persons[0].split()) >= 2 and _reads_as_a_person(persons[0]):
                 return persons[0]
     return None
+
+
+#: Words before a surname that make it a person's ("Frau Sabienes").
+_ADDRESS_WORDS = frozenset({"frau", "herr", "mr", "mrs", "ms", "madame", "monsieur", "señor", "señora", "signora"})
+
+
+def _reads_as_a_person(name: str) -> bool:
+    """Whether a site's name that spells its host is a person's: it opens with a first name
+    ("Wolfgang Michal", "Bianca Zapatka") or a form of address ("Frau Sabienes"). Without this,
+    "Statistics Globe", "Twin Cities", "Faro de Vigo" and "Malay Mail" were written as authors."""
+    first = name.split()[0].strip(".").lower()
+    return first in _ADDRESS_WORDS or is_given_name(first)
 
 
 def _on_blog_platform(url: str | None) -> bool:

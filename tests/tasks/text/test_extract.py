@@ -337,6 +337,24 @@ def test_a_site_named_after_its_author_still_names_them(name: str) -> None:
     assert got.authors == (name.removeprefix("Dr. "),)
 
 
+@pytest.mark.parametrize(
+    ("url", "site", "author"),
+    [
+        ("https://www.bianca-quill.example/a/", "Bianca Quill", ("Bianca Quill",)),
+        ("https://frauquill.example/a/", "Frau Quill", ("Frau Quill",)),
+        ("https://statisticsglobe.example/a/", "Statistics Globe", ()),
+        ("https://www.harbourcourier.example/a/", "Harbour Courier", ()),
+    ],
+)
+def test_a_site_named_like_its_host_is_its_author_only_when_it_reads_as_a_person(
+    url: str, site: str, author: tuple[str, ...]
+) -> None:
+    # Nothing names an author: a site that spells its host names its author when it opens with
+    # a first name or a form of address, and is only the site otherwise.
+    head = f'<meta property="og:site_name" content="{site}">'
+    assert _extract(_page(head, title=f"Breakwater vote | {site}"), url=url).authors == author
+
+
 def test_byline_in_the_page_when_nothing_is_declared() -> None:
     byline = '<p class="author">Por <a href="/autor/mara-quill/" rel="author">Mara Quill</a></p>'
     assert _extract(_page().replace("<h1>", byline + "<h1>")).authors == ("Mara Quill",)
