@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html import unescape
 
+import pytz
+
 #: "By", "Von", "Por", ... at the start of a byline, in the languages of the pages we ingest.
 _LABELS = r"""(?:text|words|story|reporting|report|written|posted|post|published|submitted|photos?|
     words\ and\ photos|text\ und\ fotos?|texto|testo|tekst|texte|veröffentlicht|eingestellt|geschrieben|
@@ -194,7 +196,16 @@ def _split(text: str) -> list[str]:
         if not part:
             continue
         pieces = [p for p in _COMMA.split(part) if p]
-        if len(pieces) == 2 and all(len(p.split()) == 1 for p in pieces) and _is_word_name(pieces[1]):
+        placed = len(pieces) >= 2 and fold(pieces[-1]) in _COUNTRIES
+        if placed:
+            # A place, not a name: "Munich, Germany" (a dateline, an address given as the
+            # author) is a city and its country, and so is a one-word piece before a country in
+            # a longer list ("Süddeutsche.de GmbH, Munich, Germany"); in "Jane Roe, Germany"
+            # and "Jane Roe, John Doe, Germany" only the country goes.
+            pieces = pieces[:-1]
+            if len(pieces[-1].split()) == 1:
+                pieces = pieces[:-1]
+        elif len(pieces) == 2 and all(len(p.split()) == 1 for p in pieces) and _is_word_name(pieces[1]):
             # "Smith, John": one name written family name first.
             pieces = [f"{pieces[1]} {pieces[0]}"]
         for at, piece in enumerate(pieces):
@@ -209,6 +220,10 @@ def _split(text: str) -> list[str]:
                 # "Jane Roe, Chief Technology Officer ...": what follows a name is a role.
                 continue
     return names
+
+
+#: Countries' English names ("Germany", "United States"; pytz's, without its "(UK)" glosses).
+_COUNTRIES = frozenset(fold(re.sub(r"\s*\(.*\)", "", name)) for name in pytz.country_names.values())
 
 
 def _names_an_organisation(piece: str) -> bool:

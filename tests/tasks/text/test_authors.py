@@ -193,3 +193,16 @@ def test_same_person_twice_and_first_name_alone_are_one() -> None:
 )
 def test_named_like_a_publication(name: str, publication: bool) -> None:
     assert named_like_a_publication(name) is publication
+
+
+@pytest.mark.parametrize(
+    ("byline", "persons"),
+    [
+        ("Munich, Germany", ()),  # a dateline given as the author
+        ("Süddeutsche.de GmbH, Munich, Germany", ()),  # the publisher's address
+        ("Jane Roe, Germany", ("Jane Roe",)),
+        ("Jane Roe, John Doe, United States", ("Jane Roe", "John Doe")),
+    ],
+)
+def test_a_city_and_its_country_are_no_authors(byline: str, persons: tuple[str, ...]) -> None:
+    assert parse_authors([byline]).persons == persons
