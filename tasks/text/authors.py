@@ -85,7 +85,8 @@ _ROLE_WORDS = re.compile(
 _JUNK_WORDS = re.compile(
     r"""(?i)\b(?:follow|twitter|email|e-mail|contact|kontakt|profile|profil|more|mehr|articles?|artikel|
     artikelübersicht|übersicht|autorenseite|posts?|share|teilen|write|photos?|fotos?|photograph|autor(?:in)?|
-    autoren|authors|unsere|our|no\ author|unknown|anonymous|anonym|admin|administrator|redaktion|
+    autoren|authors|unsere|our|no\ author|unknown|anonymous|anonym|an[óoô]nimo|admin|administrator|redaktion|
+    publisher|courtesy|cortes[íi]a|
     gesponsert\w*|sponsored|anzeige|advertisement|jobs?|hire|veröffentlicht|published|updated|aktualisiert|
     cc|by-sa|licen[cs]e|posted|publiziert|gepostet|publicado|publié|username|benutzername|sign\ in|log\ ?in|
     anmelden|einloggen|registrieren|subscribe|abonnieren|
@@ -103,6 +104,7 @@ _DOMAIN = re.compile(r"(?i)\b[\w-]+\.(?:com|org|net|de|at|ch|it|fr|es|co|uk|info
 _ORG_WORDS = re.compile(
     r"""(?i)(?:^|\b)(?:
         redaktion|redazione|redacción|redaccion|rédaction|redactie|redakcja|redakce|redaksjon|redaktionen|
+        redação|redacao|redaktori|redakcia|redakcija|uredništvo|
         newsroom|editorial|editors|editorial\ (?:staff|board|team)|staff\ writer|staff\ reports?|
         news(?:\ (?:desk|service|agency|wire|staff))?|wire|nachrichten|noticias|notizie|nouvelles|nieuws|
         agencia|agencias|agence|agentur|agenturen|agenzia|agencies|agency|

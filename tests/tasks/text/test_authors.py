@@ -105,6 +105,8 @@ def test_role_after_the_name_is_dropped() -> None:
         "Acme GmbH",
         "The Reporters",
         "The Hollywood Reporter",
+        "Redação",
+        "redaktori",
     ],
 )
 def test_organisations_are_not_people(raw: str) -> None:
@@ -165,6 +167,9 @@ def test_particles_are_part_of_the_name() -> None:
         "Sign in",
         "Hinterlasse einen Kommentar",
         "3 Kommentare",
+        "publisher",
+        "anónimo",
+        "Cortesía",
     ],
 )
 def test_junk_is_no_author(raw: str) -> None:
