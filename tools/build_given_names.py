@@ -16,7 +16,6 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from pathlib import Path
 
 from tasks.text.names import GIVEN_NAMES_FILE
 
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only check the file against Faker")
     args = parser.parse_args(argv)
     text = "".join(f"{name}\n" for name in build())
-    path = Path(GIVEN_NAMES_FILE)
+    path = GIVEN_NAMES_FILE
     if args.check:
         if path.read_text(encoding="utf-8") != text:
             print(f"{path} is not what Faker gives: run python -m tools.build_given_names", file=sys.stderr)

@@ -22,7 +22,7 @@ import ftfy.badness
 from tasks.core.identity import normalise
 from tasks.core.vocabulary import InputKind
 from tasks.text.authors import parse_authors
-from tasks.text.dates import DATE_LINE_CHARS, date_line
+from tasks.text.dates import date_line
 
 # ---------------------------------------------------------------------------------------------
 # State threaded through the rules
@@ -156,8 +156,6 @@ _CHROME = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _DATE_LINE = re.compile(r"^-?\s*(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?:\s+\d{1,2}:\d{2})?)\s*$")
-#: A year in a short line: the cheap test before tasks.text.dates.date_line looks at it.
-_HAS_YEAR = re.compile(r"(?:19|20)\d\d")
 _SIGN_UP = r"\b(?:sign(?:ing)?\ up|subscribe|anmelden|abonnieren|suscr[ií]b|inscri)\w*\b"
 #: A one-line promotion, anywhere in a short line (SHORT_LINE_CHARS): a newsletter's sign-up
 #: ("Jetzt zum Newsletter anmelden ...", "PC Gamer Newsletter"), "Sign up here", an app's
@@ -192,7 +190,7 @@ def page_chrome(draft: Draft) -> tuple[Draft, int]:
         if date:
             hints.append(date.group(1))
             continue
-        written = date_line(line) if len(line) <= DATE_LINE_CHARS and _HAS_YEAR.search(line) else None
+        written = date_line(line)
         if written:
             hints.append(written)
             continue

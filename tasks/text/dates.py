@@ -454,13 +454,15 @@ _BEFORE_DATE = re.compile(r"[\s\-–—•·∙\[(]*(?:[^\W\d_]+\s*[:,،]?\s*)?"
 _AFTER_DATE = re.compile(r"[\s,\-–—/•·∙]*(?:\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[^\W\d_]{1,4}\.?)?)?[\s)\]]*")
 #: The longest line taken for a date line.
 DATE_LINE_CHARS = 60
+#: A year: the cheap test before the patterns look at a line (cleanup asks of every line).
+_HAS_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def date_line(line: str) -> str | None:
     """The date of a line that is one date and nothing else (``15 августа 2016, 13:43``,
     ``Montag, 3. Februar 2025``, ``Veröffentlichung: 2. Februar 2022``), as written, for
     :func:`parse_written`; None for any other line (a sentence that holds a date)."""
-    if len(line) > DATE_LINE_CHARS:
+    if len(line) > DATE_LINE_CHARS or not _HAS_YEAR.search(line):
         return None
     for pattern, order in _TEXT_DATES:
         match = pattern.search(line)

@@ -580,8 +580,9 @@ def _site_author(titles: list[lxml.html.HtmlElement], found: _Found, url: str | 
     return None
 
 
-#: Words before a surname that make it a person's ("Frau Sabienes").
-_ADDRESS_WORDS = frozenset({"frau", "herr", "mr", "mrs", "ms", "madame", "monsieur", "señor", "señora", "signora"})
+#: Words before a surname that make it a person's ("Frau Sabienes"); "Mr", "Dr" and the other
+#: honorifics parse_authors strips never reach this test.
+_ADDRESS_WORDS = frozenset({"frau", "herr", "madame", "monsieur", "señor", "señora", "signora"})
 
 
 def _reads_as_a_person(name: str) -> bool:
