@@ -129,8 +129,13 @@ def test_kill_9_mid_run_leaves_readable_files_and_the_next_run_completes(prefect
 
 @pytest.mark.slow
 def test_two_concurrent_runs_on_overlapping_input_write_each_article_once(prefect_server: str, tmp_path: Path) -> None:
-    pages = write_corpus(tmp_path / "all", 90, seed=11)
-    for name, chunk in (("a", pages[:60]), ("b", pages[30:])):  # 30 pages in both
+    # Each run must last longer than the other's start-up can lag behind (two CLIs starting
+    # Prefect on two cores: ~2 s apart here), or the runs do not overlap and nothing concurrent is
+    # tested: at 60 pages a run took 1.6 s and the other began after it had finished.
+    total, shared = 360, 120
+    pages = write_corpus(tmp_path / "all", total, seed=11)
+    halves = (("a", pages[: (total + shared) // 2]), ("b", pages[(total - shared) // 2 :]))
+    for name, chunk in halves:  # `shared` pages in both
         (tmp_path / name).mkdir()
         for page in chunk:
             (tmp_path / name / page.name).write_bytes(page.read_bytes())
@@ -156,15 +161,15 @@ def test_two_concurrent_runs_on_overlapping_input_write_each_article_once(prefec
     logs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], logs
     ids = query(f"SELECT article_id, count(*) FROM read_parquet('{table_glob(out_dir, 'articles')}') GROUP BY ALL")
-    assert len(ids) == 90 and all(n == 1 for _, n in ids)
+    assert len(ids) == total and all(n == 1 for _, n in ids)
     mentions = query(
         f"SELECT article_id, start, count(*) FROM read_parquet('{table_glob(out_dir, 'entity_mentions')}')"
         " GROUP BY ALL HAVING count(*) > 1"
     )
     assert mentions == []
     outcomes = query(f"SELECT outcome, count(*) FROM read_parquet('{table_glob(out_dir, 'inputs')}') GROUP BY ALL")
-    # The 30 shared pages: a duplicate when both runs processed one at once, unchanged (skipped,
-    # no ledger row) when the other run had already committed it before this one looked.
-    assert dict(outcomes)["ingested"] == 90 and set(dict(outcomes)) <= {"ingested", "duplicate"}
+    # The shared pages: a duplicate when both runs processed one at once, unchanged (skipped, no
+    # ledger row) when the other run had already committed it before this one looked.
+    assert dict(outcomes)["ingested"] == total and set(dict(outcomes)) <= {"ingested", "duplicate"}
     spans = query(f"SELECT max(started_at) < min(finished_at) FROM read_parquet('{table_glob(out_dir, 'runs')}')")
     assert spans == [(True,)]  # the two runs really overlapped in time
