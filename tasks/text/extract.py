@@ -27,7 +27,12 @@ from tasks.core.errors import EmptyExtraction, ExtractionError
 from tasks.core.records import Extracted, RawDocument
 from tasks.text.dates import DateCandidate, date_in_text, decide_published
 from tasks.text.metadata import PageMetadata, page_bylines, read_metadata
+from tasks.text.selectors import install as install_selectors
 from tasks.text.words import count_words
+
+# trafilatura's regular-expression selectors, evaluated without calling back into Python for
+# every element: the same elements, a sixth less CPU per page (tasks/text/selectors.py).
+install_selectors()
 
 #: See :func:`looks_like_navigation`.
 NAVIGATION_MIN_LINES = 8
