@@ -118,10 +118,11 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     ingest.add_argument(
         "--batch-size",
         type=_setting("batch_size"),
-        # Unset, the flow picks 40, or 100 on Dask (where a task costs ~0.1-0.6 s).
+        # Unset, the flow picks Settings.batch_inputs (the Dask default where it differs).
         default=settings.batch_size if "batch_size" in settings.model_fields_set else None,
-        help=f"inputs per task (default: {settings.batch_size}, {DASK_BATCH_SIZE} with --runner dask://; "
-        f"{env_name('batch_size')})",
+        help=f"inputs per task (default: {settings.batch_size}"
+        + (f", {DASK_BATCH_SIZE} with --runner dask://" if settings.batch_size != DASK_BATCH_SIZE else "")
+        + f"; {env_name('batch_size')})",
     )
     ingest.add_argument(
         "--runner",

@@ -110,7 +110,13 @@ class Settings(BaseModel):
     worker_nice: Annotated[
         int, Field(ge=0, le=19, json_schema_extra=_env("NEWSFLOW_WORKER_NICE", "0 (no change) to 19"))
     ] = 5
-    batch_size: Annotated[int, Field(ge=1, le=10_000, json_schema_extra=_env("NEWSFLOW_BATCH_SIZE", "1 to 10000"))] = 40
+    #: Inputs per batch task. Each task run costs the Prefect server ~45 ms of CPU (its events,
+    #: recorded), taken from the workers on a small machine: on 1,473 real pages and two cores,
+    #: 100 against 40 took 0.6 s off a 22 s run (3 paired runs; 150 gained nothing more). The
+    #: end of a run is cut finer anyway (``flows.runners.next_batch_size``).
+    batch_size: Annotated[int, Field(ge=1, le=10_000, json_schema_extra=_env("NEWSFLOW_BATCH_SIZE", "1 to 10000"))] = (
+        100
+    )
     #: Inputs buffered before a flush makes them visible (and safe from a crash); also bounds the
     #: parent's memory, whatever the corpus size.
     flush_rows: Annotated[
@@ -227,8 +233,8 @@ class Settings(BaseModel):
 
     @property
     def batch_inputs(self) -> int:
-        """Inputs per batch task: ``batch_size`` where it is set; else 40 on the local pool and
-        100 on Dask, where a task costs ~0.1-0.6 s (Prefect serialises its context for each one;
+        """Inputs per batch task: ``batch_size`` where it is set; else 100 on the local pool and
+        on Dask, where a task costs ~0.1-0.6 s (Prefect serialises its context for each one;
         measured by tests/bench/bench_dask.py): at 100 pages of ~45 ms, a few per cent."""
         if "batch_size" in self.model_fields_set or self.dask_address is None:
             return self.batch_size

@@ -16,7 +16,7 @@ def test_the_runner_is_local_or_a_dask_scheduler() -> None:
 
 
 def test_batches_are_larger_on_dask_unless_set() -> None:
-    assert load_settings({}).batch_inputs == 40
+    assert load_settings({}).batch_inputs == 100
     assert load_settings({"NEWSFLOW_RUNNER": "dask://h:1"}).batch_inputs == DASK_BATCH_SIZE
     assert load_settings({"NEWSFLOW_RUNNER": "dask://h:1", "NEWSFLOW_BATCH_SIZE": "7"}).batch_inputs == 7
     given = load_settings({"NEWSFLOW_RUNNER": "dask://h:1"}).model_copy(update={"batch_size": 9})

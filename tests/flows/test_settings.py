@@ -20,7 +20,7 @@ def test_entity_model_settings_reach_the_tagger_options() -> None:
 
 def test_unset_and_empty_variables_keep_the_defaults() -> None:
     assert load_settings({}) == DEFAULTS == load_settings({"NEWSFLOW_WORKERS": "", "NEWSFLOW_OUT": " "})
-    assert DEFAULTS.batch_size == 40 and DEFAULTS.flush_rows == 500 and DEFAULTS.out == "data/news"
+    assert DEFAULTS.batch_size == 100 and DEFAULTS.flush_rows == 500 and DEFAULTS.out == "data/news"
 
 
 def test_values_are_parsed_and_bounded() -> None:
