@@ -75,8 +75,9 @@ def _first(element: HtmlElement, a: str, b: str) -> str:
     """XPath's string value of ``@a|@b``: the one of the two attributes that comes first."""
     first, second = element.get(a), element.get(b)
     if first is None or second is None:
-        return first if first is not None else second or ""
-    return first if element.keys().index(a) < element.keys().index(b) else second
+        return str(first if first is not None else second or "")
+    keys = element.keys()
+    return str(first if keys.index(a) < keys.index(b) else second)
 
 
 def _search(pattern: str, flags: int = 0) -> Callable[[str], re.Match[str] | None]:
