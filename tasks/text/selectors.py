@@ -4,13 +4,14 @@ trafilatura finds the article and prunes boilerplate with XPath expressions that
 classes with EXSLT regular expressions (``re:test``). lxml answers every such test by calling
 back into Python with the attribute as a node-set, so a page pays one callback per element and
 clause: over the 1,473 dev pages the expressions replaced here took 5.6 ms of an 18.6 ms
-extraction, and these take 3.2 ms (docs/throughput.md). Each :class:`Selector` returns the same elements in the same order as the
-expression it replaces: a plain XPath, all in C, picks the only elements that can match, and the
-same regular expressions (Python's ``re``, which is what lxml's ``re:test`` runs) test those.
+extraction, and these take 3.2 ms (docs/throughput.md).
 
-XPath details the tests keep: an absent attribute is the empty string; ``f(@id|@class)`` reads
-whichever of the two comes first in the element's source (``_first``); ``.//*[...][1]`` is
-the first match among each element's children, ``(.//*[...])[1]`` the first in the document.
+Each :class:`Selector` returns the same elements in the same order as the expression it
+replaces: a plain XPath, all in C, picks the only elements that can match, and the same
+regular expressions (Python's ``re``, which is what lxml's ``re:test`` runs) test those. XPath
+details the tests keep: an absent attribute is the empty string; ``f(@id|@class)`` reads
+whichever of the two comes first in the element's source (``_first``); ``.//*[...][1]`` is the
+first match among each element's children, ``(.//*[...])[1]`` the first in the document.
 
 :func:`install` puts them in place of trafilatura's own, and only where the installed
 trafilatura's expression is, character for character, the one a selector was written against
@@ -21,7 +22,8 @@ tests/tasks/text/test_selectors.py checks every selector against its expression 
 import hashlib
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -282,21 +284,36 @@ def install() -> None:
 
     The lists live in ``trafilatura.xpaths`` and every trafilatura module that uses one holds the
     same list object, so an item replaced there is replaced everywhere; the lone expression is
-    replaced in ``trafilatura.baseline``, the only module that calls it.
+    replaced in ``trafilatura.baseline``, the only module that calls it. Anything else in the
+    process that calls trafilatura gets the same results, for less.
     """
     for key, selector in SELECTORS.items():
         name, index = key
-        if index is None:
-            current = getattr(_BASELINE, name, None)
-            if digest(current) == selector.replaces:
-                REPLACED[key] = current
-                setattr(_BASELINE, name, selector)
-            continue
-        expressions = getattr(X, name, None)
-        if (
-            isinstance(expressions, list)
-            and index < len(expressions)
-            and digest(expressions[index]) == selector.replaces
-        ):
-            REPLACED[key] = expressions[index]
-            expressions[index] = selector
+        current = getattr(_BASELINE, name, None) if index is None else _item(getattr(X, name, None), index)
+        if isinstance(current, lxml.etree.XPath) and digest(current) == selector.replaces:
+            REPLACED[key] = current
+            _put(key, selector)
+
+
+@contextmanager
+def originals() -> Iterator[None]:
+    """trafilatura's own expressions while inside: to time bare trafilatura as it ships."""
+    for key, original in REPLACED.items():
+        _put(key, original)
+    try:
+        yield
+    finally:
+        for key in REPLACED:
+            _put(key, SELECTORS[key])
+
+
+def _item(expressions: object, index: int) -> object:
+    return expressions[index] if isinstance(expressions, list) and index < len(expressions) else None
+
+
+def _put(key: tuple[str, int | None], expression: object) -> None:
+    name, index = key
+    if index is None:
+        setattr(_BASELINE, name, expression)
+    else:
+        getattr(X, name)[index] = expression

@@ -134,3 +134,12 @@ def test_inside_real_extractions_every_call_returns_the_same_elements(monkeypatc
             extract_html(RawDocument(ref=REF, html=html), now=NOW)
     assert not differ
     assert set(calls) == set(selectors.SELECTORS)  # every selector was exercised
+
+
+def test_originals_puts_trafilaturas_own_expressions_back_for_a_while() -> None:
+    key = ("OVERALL_DISCARD_XPATH", 0)
+    with selectors.originals():
+        assert trafilatura.xpaths.OVERALL_DISCARD_XPATH[0] is selectors.REPLACED[key]
+        assert _BASELINE.BASIC_CLEAN_XPATH is selectors.REPLACED[("BASIC_CLEAN_XPATH", None)]
+    assert trafilatura.xpaths.OVERALL_DISCARD_XPATH[0] is selectors.SELECTORS[key]
+    assert _BASELINE.BASIC_CLEAN_XPATH is selectors.SELECTORS[("BASIC_CLEAN_XPATH", None)]
