@@ -3,15 +3,17 @@
 trafilatura finds the article and prunes boilerplate with XPath expressions that test ids and
 classes with EXSLT regular expressions (``re:test``). lxml answers every such test by calling
 back into Python with the attribute as a node-set, so a page pays one callback per element and
-clause: over the 1,473 dev pages the expressions replaced here took 5.6 ms of an 18.6 ms
-extraction, and these take 3.2 ms (docs/throughput.md).
+clause: over the 1,473 dev pages the expressions replaced here took 5.6-6.0 ms a page, a third
+of the extraction, and these take 2.7 ms (docs/throughput.md).
 
 Each :class:`Selector` returns the same elements in the same order as the expression it
-replaces: a plain XPath, all in C, picks the only elements that can match, and the same
-regular expressions (Python's ``re``, which is what lxml's ``re:test`` runs) test those. XPath
+replaces (or, where trafilatura reads only the first of them, that one: ``first_only``): a
+plain XPath, all in C, or a lazy walk of the candidate tags picks the only elements that can
+match, and the same regular expressions (Python's ``re``, which is what lxml's ``re:test``
+runs) test those. XPath
 details the tests keep: an absent attribute is the empty string; ``f(@id|@class)`` reads
-whichever of the two comes first in the element's source (``_first``); ``.//*[...][1]`` is the
-first match among each element's children, ``(.//*[...])[1]`` the first in the document.
+whichever of the two comes first in the element's source (``_first``); ``(.//*[...])[1]`` is
+the first match in the document.
 
 :func:`install` puts them in place of trafilatura's own, and only where the installed
 trafilatura's expression is, character for character, the one a selector was written against
@@ -35,7 +37,7 @@ from lxml.html import HtmlElement
 # By module name: the package's ``baseline`` attribute is the function of that name.
 _BASELINE = importlib.import_module("trafilatura.baseline")
 
-Mode = Literal["all", "first", "first_child"]
+Mode = Literal["all", "first"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,26 +46,25 @@ class Selector:
 
     #: The first 16 hex digits of the sha256 of the replaced expression's ``.path``.
     replaces: str
-    #: Plain XPath (no extension functions) for every element that can match, in document order.
-    candidates: lxml.etree.XPath
+    #: The elements that can match, in document order: a plain XPath (no extension functions),
+    #: or tag names, whose elements are walked lazily (for "first": it stops at the match).
+    candidates: lxml.etree.XPath | tuple[str, ...]
     #: Whether a candidate matches.
     test: Callable[[HtmlElement], bool]
-    #: "all" matches; the "first" in the document; the "first_child" match of each parent.
+    #: "all" the matches, or only the "first" in the document.
     mode: Mode = "all"
+    #: The expression returns more than its first element, but its one caller in trafilatura
+    #: reads no further: this selector returns that first element alone.
+    first_only: bool = False
 
     def __call__(self, tree: HtmlElement) -> list[HtmlElement]:
         test = self.test
+        candidates = (
+            tree.iterdescendants(*self.candidates) if isinstance(self.candidates, tuple) else self.candidates(tree)
+        )
         if self.mode == "first":
-            return next(([e] for e in self.candidates(tree) if test(e)), [])
-        found = [e for e in self.candidates(tree) if test(e)]
-        if self.mode == "first_child":
-            parents, kept = set(), []
-            for element in found:
-                if (parent := element.getparent()) not in parents:
-                    parents.add(parent)
-                    kept.append(element)
-            return kept
-        return found
+            return next(([e] for e in candidates if test(e)), [])
+        return [e for e in candidates if test(e)]
 
 
 def digest(expression: object) -> str | None:
@@ -96,7 +97,7 @@ def _xpath(path: str) -> lxml.etree.XPath:
 
 
 _SIX = "self::div or self::item or self::list or self::p or self::section or self::span"
-_FOUR = "self::article or self::div or self::main or self::section"
+_FOUR_TAGS = ("article", "div", "main", "section")
 
 # OVERALL_DISCARD_XPATH[0]: navigation, ads, share and newsletter boxes, bylines, widgets.
 _cookie = _search(X._alt(X._CONSENT_ID_CLASS_TOKENS))
@@ -260,11 +261,11 @@ SELECTORS: dict[tuple[str, int | None], Selector] = {
         ),
         _appended_articles,
     ),
-    ("BODY_XPATH", 0): Selector(
-        "caaa561ceca17064", _xpath(f".//*[{_FOUR}][@id or @class or @itemprop]"), _article_content, "first_child"
-    ),
-    ("BODY_XPATH", 2): Selector("6c9b5e1fdc092943", _xpath(f".//*[{_FOUR}][@id or @class or @role]"), _story, "first"),
-    ("BODY_XPATH", 3): Selector("10a7ceacc0ff8cdf", _xpath(f".//*[{_FOUR}][@id or @class]"), _main_content, "first"),
+    # `.//*[...][1]` is the first match among each element's children; main_extractor._extract
+    # reads only the first element of it (next(...)), which is the first match in the document.
+    ("BODY_XPATH", 0): Selector("caaa561ceca17064", _FOUR_TAGS, _article_content, "first", first_only=True),
+    ("BODY_XPATH", 2): Selector("6c9b5e1fdc092943", _FOUR_TAGS, _story, "first"),
+    ("BODY_XPATH", 3): Selector("10a7ceacc0ff8cdf", _FOUR_TAGS, _main_content, "first"),
     ("BASIC_CLEAN_XPATH", None): Selector(
         "db6c25acd08aef99",
         _xpath(
