@@ -5,6 +5,7 @@ quietly returns the earlier run. Here an unknown name is refused (naming the one
 takes), and a returned earlier run is said to be one, with its state.
 """
 
+import functools
 import time
 from typing import Any
 
@@ -44,9 +45,15 @@ def trigger(name: str, parameters: dict[str, Any], *, key: str | None = None) ->
         raise TriggerError(
             f"{name} has no parameter {', '.join(map(repr, unknown))} (it takes: {', '.join(sorted(accepted))})"
         )
+    runs_under = functools.cache(_runs_with_key)  # one request per key, for this trigger
     if key is None:
-        key = trigger_key(name, parameters, now=time.time(), created_under=_created_under)
-    earlier = {run.id for run in _runs_with_key(key)}
+        key = trigger_key(
+            name,
+            parameters,
+            now=time.time(),
+            created_under=lambda k: [run.created.timestamp() for run in runs_under(k) if run.created is not None],
+        )
+    earlier = {run.id for run in runs_under(key)}
     try:
         run = run_deployment(name, parameters=parameters, idempotency_key=key, timeout=0)
     except PrefectHTTPStatusError as exc:
@@ -72,8 +79,3 @@ def _runs_with_key(key: str) -> list[FlowRun]:
         return client.read_flow_runs(
             flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=[key]))
         )
-
-
-def _created_under(key: str) -> list[float]:
-    """When (Unix time) the runs under idempotency key ``key`` were created."""
-    return [run.created.timestamp() for run in _runs_with_key(key) if run.created is not None]
