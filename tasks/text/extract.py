@@ -31,7 +31,7 @@ from tasks.text.selectors import install as install_selectors
 from tasks.text.words import count_words
 
 # trafilatura's regular-expression selectors, evaluated without calling back into Python for
-# every element: the same elements, a sixth less CPU per page (tasks/text/selectors.py).
+# every element: the same elements, a fifth less extraction CPU (tasks/text/selectors.py).
 install_selectors()
 
 #: See :func:`looks_like_navigation`.

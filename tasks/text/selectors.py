@@ -67,10 +67,8 @@ class Selector:
         return [e for e in candidates if test(e)]
 
 
-def digest(expression: object) -> str | None:
-    """The fingerprint :attr:`Selector.replaces` holds, of an XPath expression (None for others)."""
-    if not isinstance(expression, lxml.etree.XPath):
-        return None
+def digest(expression: lxml.etree.XPath) -> str:
+    """The fingerprint :attr:`Selector.replaces` holds, of an XPath expression."""
     return hashlib.sha256(expression.path.encode()).hexdigest()[:16]
 
 
@@ -90,10 +88,6 @@ def _search(pattern: str, flags: int = 0) -> Callable[[str], re.Match[str] | Non
     if search("") is not None:
         raise ValueError(f"{pattern!r} matches an empty attribute")
     return search
-
-
-def _xpath(path: str) -> lxml.etree.XPath:
-    return lxml.etree.XPath(path)
 
 
 _SIX = "self::div or self::item or self::list or self::p or self::section or self::span"
@@ -238,15 +232,15 @@ def _basic_clean(e: HtmlElement) -> bool:
 SELECTORS: dict[tuple[str, int | None], Selector] = {
     ("OVERALL_DISCARD_XPATH", 0): Selector(
         "a837e58a1b1ea116",
-        _xpath(f".//*[{_SIX}][@id or @class or @role or @data-component or @data-lp-replacement-content]"),
+        lxml.etree.XPath(f".//*[{_SIX}][@id or @class or @role or @data-component or @data-lp-replacement-content]"),
         _boilerplate,
     ),
     ("OVERALL_DISCARD_XPATH", 1): Selector(
-        "c1d5b70b8cd03783", _xpath(".//*[@id or @class or @style or @aria-hidden]"), _hidden_or_reply
+        "c1d5b70b8cd03783", lxml.etree.XPath(".//*[@id or @class or @style or @aria-hidden]"), _hidden_or_reply
     ),
     ("REMOVE_COMMENTS_AND_LISTS_XPATH", 0): Selector(
         "9cc18d34e6e2d258",
-        _xpath(
+        lxml.etree.XPath(
             ".//*[self::div or self::list or self::section or self::details or self::ol or self::ul]"
             "[contains(@id, 'omment') or starts-with(@id, 'comol') or starts-with(@id, 'disqus_thread')"
             " or contains(@class, 'omment')]"
@@ -255,7 +249,7 @@ SELECTORS: dict[tuple[str, int | None], Selector] = {
     ),
     ("RAW_TREE_PRUNE_XPATH", 0): Selector(
         "01e7c660fd6406f2",
-        _xpath(
+        lxml.etree.XPath(
             ".//*[self::div or self::section or self::aside][contains(@id, 'mvp-post-add-')"
             " or contains(@class, 'mvp-post-add-') or contains(@id, 'infinite') or contains(@class, 'infinite')]"
         ),
@@ -268,7 +262,7 @@ SELECTORS: dict[tuple[str, int | None], Selector] = {
     ("BODY_XPATH", 3): Selector("10a7ceacc0ff8cdf", _FOUR_TAGS, _main_content, "first"),
     ("BASIC_CLEAN_XPATH", None): Selector(
         "db6c25acd08aef99",
-        _xpath(
+        lxml.etree.XPath(
             ".//*[self::aside or self::fencedframe or self::footer or self::script or self::style or self::svg"
             " or self::template or @class or @id]"
         ),
