@@ -274,6 +274,48 @@ def test_a_text_longer_than_spacy_reads_at_once_is_read_in_pieces(monkeypatch: p
     assert {m.text for m in whole if m.start > 4_000} >= {"Seoul", "North Korea"}  # the last piece was read too
 
 
+def test_a_long_article_is_read_in_pieces_with_the_mentions_of_one_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The model's memory grows with what it reads at once: a long article is cut after line
+    # breaks (MODEL_PIECE_CHARS), and a call reads at most MODEL_CALL_CHARS.
+    import tasks.ner.tagger as tagger_module
+
+    tagger = get_tagger(TagOptions())
+    paragraphs = [
+        f"Officials in Seoul met Foreign Minister Cho Tae-yul on day {i} to discuss North Korea with "
+        f"the European Union and Acme Corp. in Nairobi, Kenya; Emmanuel Macron was in Paris.\n"
+        for i in range(40)
+    ]
+    texts = ["".join(paragraphs), "A short one: Jacinda Ardern spoke in Wellington.", "".join(paragraphs[:15])]
+    titles = [None, "Ardern in Wellington", None]
+    monkeypatch.setattr(tagger_module, "MODEL_PIECE_CHARS", 1_000_000)
+    monkeypatch.setattr(tagger_module, "MODEL_CALL_CHARS", 10_000_000)
+    whole = tagger.tag_many(texts, titles, ["en"] * 3)
+    # In pieces of at most a third, and calls of at most the first article's length.
+    monkeypatch.setattr(tagger_module, "MODEL_PIECE_CHARS", len(texts[0]) // 3 + 100)
+    monkeypatch.setattr(tagger_module, "MODEL_CALL_CHARS", len(texts[0]))
+    assert len(tagger_module._pieces(texts[0], tagger_module.MODEL_PIECE_CHARS)) >= 3
+    assert tagger.tag_many(texts, titles, ["en"] * 3) == whole
+    assert len(whole[0]) >= 40 * 5 and {m.text for m in whole[0][-5:]} >= {"Nairobi", "Paris"}
+
+
+def test_long_texts_are_cut_after_line_breaks_and_calls_are_bounded() -> None:
+    from tasks.ner.tagger import MODEL_CALL_CHARS, MODEL_CALL_PIECES, _model_calls, _pieces
+
+    text = "".join(f"Line {i} of a long article.\n" for i in range(300))
+    pieces = _pieces(text, 1_000)
+    assert "".join(pieces) == text
+    assert all(len(p) <= 1_000 and p.endswith("\n") for p in pieces) and len(pieces) > 1
+    assert _pieces("x" * 2_500, 1_000) == ["x" * 1_000, "x" * 1_000, "x" * 500]  # no line break to cut at
+    assert _pieces(text, len(text)) == [text]
+
+    sizes = [5_000] * 20 + [MODEL_CALL_CHARS] + [100] * 3
+    calls = _model_calls([(i, n, None) for i, n in enumerate(sizes)])  # type: ignore[misc]
+    assert [i for call in calls for i, _, _ in call] == list(range(len(sizes)))  # in order, all
+    assert all(len(call) <= MODEL_CALL_PIECES for call in calls)
+    assert all(sum(n for _, n, _ in call) <= MODEL_CALL_CHARS for call in calls)
+    assert [len(call) for call in calls] == [8, 8, 4, 1, 3]
+
+
 def test_the_model_multiplies_with_numpy_and_tags_as_with_blis() -> None:
     from thinc.api import NumpyOps
 
