@@ -40,6 +40,7 @@ from tasks.ner.gazetteer import Entry, default_files, load_entries, name_id
 from tasks.ner.layers import Linker, MentionSet, apply_layers
 from tasks.ner.matcher import FormMatcher
 from tasks.ner.places import load_places
+from tasks.ner.vocabulary import VocabularyBound
 
 # spaCy is imported where a tagger is built, not here: the flow's parent process imports this
 # module for its options and checks only, and importing spaCy would add ~0.8 s to every start.
@@ -305,6 +306,8 @@ class Tagger:
         #: declare all sorts of codes, and each matcher holds every form).
         self._named_languages = {language for entry in self.entries for language in entry.local_forms}
         self.matcher(opts.model_language)  # built now: most articles are in it
+        #: The words the models may add, bounded (a worker reads for as long as a run lasts).
+        self.vocabulary = VocabularyBound(self.models.values())
 
     def matcher(self, language: str | None) -> FormMatcher:
         """The surface forms of ``language`` (its own names of places, plus every language's),
@@ -342,6 +345,7 @@ class Tagger:
         self, texts: Sequence[str], titles: Sequence[str | None], codes: Sequence[str | None], laps: Laps
     ) -> list[tuple[Mention, ...]]:
         joined = [f"{title}{_TITLE_BREAK}{text}" if title else text for text, title in zip(texts, titles, strict=True)]
+        self.vocabulary.before_batch()  # (the Docs below live only in this call)
         docs: list[Doc | None] = [None] * len(texts)
         for language, model in self.models.items():
             batch = [i for i, code in enumerate(codes) if code == language]
