@@ -65,11 +65,11 @@ class ExtractOptions:
     navigation_prose_share: float = NAVIGATION_PROSE_SHARE
 
 
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
 #: C0 control characters other than tab and line breaks: a browser shows nothing for them, but
 #: lxml refuses them in any text set later, and trafilatura's rebuilding of a paragraph then
 #: fails and the page's whole body is lost (4 of the 1,473 dev-set pages carry one).
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 # trafilatura's own parser settings (no comments or processing instructions: they only cost
 # every later pass), with a C-level element class lookup: lxml.html's default one calls back
 # into Python for every element proxy, a few per cent of the whole extraction. It is given UTF-8
@@ -90,12 +90,12 @@ _PARSER.set_element_class_lookup(
 
 def parse_html(html: str) -> lxml.html.HtmlElement:
     """The page as an lxml tree. Raises EmptyExtraction for a document lxml cannot parse."""
-    if _CONTROL_CHARACTERS.search(html):
-        html = _CONTROL_CHARACTERS.sub("", html)
+    # The control characters are deleted from the UTF-8 bytes (a byte below 0x20 is never part
+    # of a longer character): 0.07 ms a dev page, against 0.35 for a regular expression's search.
+    data = html.encode("utf-8", "replace").translate(None, _CONTROL_BYTES)  # (a lone surrogate: "?")
     try:
         # An XML declaration naming another encoding would contradict the parser's UTF-8.
-        data = _XML_DECLARATION.sub("", html, count=1).encode("utf-8", "replace")  # (a lone surrogate: "?")
-        tree = lxml.etree.fromstring(data, _PARSER)
+        tree = lxml.etree.fromstring(_XML_DECLARATION.sub(b"", data, count=1), _PARSER)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise EmptyExtraction(f"unparseable HTML: {exc}") from exc
     if tree is None:

@@ -29,3 +29,18 @@ def test_a_japanese_paragraph_is_not_one_word() -> None:
     paragraph = "港湾局は火曜日、秋の嵐の季節の前に北の防波堤を再建すると発表した。" * 3
     assert len(paragraph.split()) == 1
     assert count_words(paragraph) > 60
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "— • … 2025 __init__ -- «Oui» ¡Hola! x",
+        "\u00a0—\u00a0a\u2028b\x1c—\x1f. ,",  # whitespace str.split and the regex engine agree on
+        "   \n\t",
+        "a—b —— c… ...d (e) [—] 3.5%",
+    ],
+)
+def test_a_token_is_a_word_when_it_holds_a_letter_or_digit(text: str) -> None:
+    import re
+
+    assert count_words(text) == sum(1 for token in text.split() if re.search(r"\w", token))
