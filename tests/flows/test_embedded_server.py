@@ -83,7 +83,11 @@ def test_ingest_without_a_server_runs_on_its_own_and_leaves_none_behind(tmp_path
     assert "View at" not in proc.stdout + proc.stderr  # the embedded server has no UI to link to
     assert counts(out)["articles"][0] == 15
     assert (home / "prefect.db").is_file()  # Prefect's own database, where it always is
-    assert _servers_of(home) == []  # stopped at exit
+    # Told to stop at exit, and not waited for (its graceful stop is ~0.2 s of timers): gone soon after.
+    deadline = time.monotonic() + 10
+    while _servers_of(home) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _servers_of(home) == []
 
 
 def _ingest_in_background(tmp_path: Path, pages: int) -> tuple[subprocess.Popen[str], Path, Path]:
@@ -140,3 +144,22 @@ def test_kill_9_of_the_cli_takes_the_embedded_server_and_the_workers_with_it(tmp
     proc.wait(30)
     assert _gone(children, within=15), [p.cmdline() for p in children if p.is_running()]
     assert _servers_of(home) == []
+
+
+@pytest.mark.slow
+def test_stop_asks_the_server_to_stop_and_waits_only_when_told() -> None:
+    from flows.server import EmbeddedServer
+
+    # A stand-in whose graceful stop takes a while, as uvicorn's does (~0.2 s), here 1 s.
+    handler = "signal.signal(signal.SIGTERM, lambda *_: (time.sleep(1), sys.exit(0)))"
+    slow = subprocess.Popen(["python3", "-c", f"import signal, sys, time; {handler}; time.sleep(60)"])
+    time.sleep(0.3)  # its handler is installed
+    started = time.monotonic()
+    EmbeddedServer(slow, "http://127.0.0.1:9/api", 1.0).stop()
+    assert time.monotonic() - started < 0.5 and slow.poll() is None  # asked, not waited for
+    assert slow.wait(timeout=10) == 0  # it stops on its own
+    deaf = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    stuck = subprocess.Popen(["python3", "-c", deaf])
+    time.sleep(0.3)
+    EmbeddedServer(stuck, "http://127.0.0.1:9/api", 1.0).stop(wait=0.5)
+    assert stuck.poll() == -signal.SIGKILL  # waited for, then killed
