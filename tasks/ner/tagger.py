@@ -348,8 +348,9 @@ class Tagger:
         self.vocabulary.before_batch()  # (the Docs below live only in this call)
         # Each article's model reading: its pieces (:func:`_pieces`), each with the offset of its
         # first character. They are not joined back into one ``Doc``: ``Doc.from_docs`` builds
-        # a Python object per token (~20 us each, a third of the tagging CPU of a long article),
-        # and a model's mention never crosses a piece's edge anyway.
+        # a Python object per token (~2.5 us each: 0.43 s for the dev set's 25 English articles
+        # over 20,000 characters, against 2.4 s for their tokenizing and model), and a model's
+        # mention never crosses a piece's edge anyway.
         docs: list[list[tuple[int, Doc]] | None] = [None] * len(texts)
         for language, model in self.models.items():
             batch = [i for i, code in enumerate(codes) if code == language]
