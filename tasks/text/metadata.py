@@ -7,7 +7,9 @@ all the page's sources by rules measured on real pages (docs/extraction.md):
 - **title**: every source (``og:title``, ``twitter:title``, JSON-LD ``headline``, ``<title>``,
   the ``<h1>``) without the site's name (``… | CNN``, ``… - Autoblog``, ``DW – 28.04.2023``);
   the page's own ``<h1>`` when it is the same headline as the declared one, or when nothing is
-  declared.
+  declared. A masthead ``<h1>`` is the site's name (a logo's class, or the part the ``<title>``
+  adds to the declared headline), and so never the title; a declared site name that is the
+  headline itself is none.
 - **authors**: JSON-LD ``author`` in all its shapes (strings, objects, lists, ``@id``
   references to ``Person`` nodes, ``givenName``/``familyName``), ``<meta>`` authors, else the
   byline in the page; split and cleaned by :mod:`tasks.text.authors`, organisations kept apart.
@@ -249,6 +251,7 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
             # A page that renders its story from a JSON script (Next.js and the like).
             found.article_body = _json_article_body(script.text)
     page_url = url or found.url
+    _drop_headlines_named_as_sites(found)
     sitenames = _site_names(found, page_url)
     title = _choose_title(elements["title"], [*elements["h1"], *elements["h2"]], found, sitenames)
     personal = _on_blog_platform(page_url)
@@ -598,6 +601,21 @@ def _on_blog_platform(url: str | None) -> bool:
     return bool(host) and any(f".{host}".endswith(platform) for platform in _BLOG_PLATFORMS)
 
 
+#: Fewer words than this and a declared site name that reads like the page's headline may still
+#: be the site's ("CNN" as the og:title of CNN's home page).
+_HEADLINE_MIN_WORDS = 5
+
+
+def _drop_headlines_named_as_sites(found: _Found) -> None:
+    """Forget a declared site name that is the page's own headline: some CMSs fill
+    ``application-name`` with the page's title, which then passed for the site's name, so the
+    headline was stripped from the titles and the masthead's ``<h1>`` taken instead."""
+    headlines = {fold(t) for t in (*found.meta_titles, found.jsonld_title) if t}
+    found.sitenames = [
+        s for s in found.sitenames if not (len(s.split()) >= _HEADLINE_MIN_WORDS and fold(s) in headlines)
+    ]
+
+
 def _site_names(found: _Found, url: str | None) -> tuple[str, ...]:
     """The site's names: declared ones, and its host (``www.autoblog.com`` -> ``autoblog.com``,
     ``autoblog``)."""
@@ -703,11 +721,19 @@ def _choose_title(
     declared = [t for t in (*found.meta_titles, found.jsonld_title) if t]
     sources = [*declared, page_title] if page_title else declared
     # A plain <h1> that is the end of the <title> after another segment ("Post | Blog name"
-    # with <h1>Blog name</h1>) is the site's name.
+    # with <h1>Blog name</h1>) is the site's name; so is any <h1> that the <title> adds to the
+    # headline a meta tag declares ("Blog name: Post", with og:title "Post" and
+    # <h1 class="title">Blog name</h1>).
     if page_title:
         parts = _segments(page_title)
         if len(parts) >= 2:
             sites += tuple(h.text for h in marked if h.kind == "plain" and fold(h.text) == fold(parts[-1]))
+        whole = fold(page_title)
+        for headline in {fold(t) for t in declared} - {whole, ""}:
+            for heading in marked:
+                key = fold(heading.text)
+                if heading.kind != "site" and key and whole in (f"{key} {headline}", f"{headline} {key}"):
+                    sites += (heading.text,)
     stripped = [_strip_site(t, sites) for t in sources]
     stripped_keys = {fold(t) for t in stripped if t}
     site_keys = {fold(t) for t in sites}

@@ -284,6 +284,31 @@ def test_kicker_in_h1_gives_the_clean_declared_headline() -> None:
     )
 
 
+def test_a_headline_declared_as_the_application_name_is_no_site_name() -> None:
+    # Some CMSs fill application-name with the page's title: taken for the site's name, it hid the
+    # headline <h1>, and the masthead's <h1> above it became the title.
+    headline = "Avalon council orders the breakwater rebuilt before autumn"
+    head = (
+        f'<meta name="application-name" content="{headline}">'
+        f'<meta property="og:title" content="{headline}"><meta property="og:site_name" content="Avalon Gazette">'
+    )
+    html = _page(head, h1=headline, title=headline).replace("<header>", "<header><h1>Avalon Gazette news</h1>")
+    got = _extract(html)
+    assert (got.title, got.sitename) == (headline, "Avalon Gazette")
+    # A site whose home page's og:title is its short name keeps it.
+    short = '<meta name="application-name" content="Avalon Gazette"><meta property="og:title" content="Avalon Gazette">'
+    assert _extract(_page(short, h1=None, title="Avalon Gazette")).sitename == "Avalon Gazette"
+
+
+def test_an_h1_the_title_element_adds_to_the_declared_headline_is_the_site() -> None:
+    # A blog's template: <title>Blog name: Post</title>, og:title "Post", <h1 class="title">Blog name</h1>.
+    head = '<meta property="og:title" content="Rebuilding the breakwater, stone by stone">'
+    html = _page(head, h1=None, title="Harbour Notes: Rebuilding the breakwater, stone by stone").replace(
+        "<header>", '<header><h1 class="title">Harbour Notes</h1>'
+    )
+    assert _extract(html).title == "Rebuilding the breakwater, stone by stone"
+
+
 # --- Authors
 
 
