@@ -228,6 +228,10 @@ class _Found:
     modified: list[str] = field(default_factory=list)
     article_body: str | None = None
 
+    def declared_titles(self) -> list[str]:
+        """The headlines the page declares (meta titles, then JSON-LD's), not ``<title>``."""
+        return [t for t in (*self.meta_titles, self.jsonld_title) if t]
+
 
 def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
     """Everything :class:`PageMetadata` holds, from the whole (unpruned) page ``tree``.
@@ -610,7 +614,7 @@ def _drop_headlines_named_as_sites(found: _Found) -> None:
     """Forget a declared site name that is the page's own headline: some CMSs fill
     ``application-name`` with the page's title, which then passed for the site's name, so the
     headline was stripped from the titles and the masthead's ``<h1>`` taken instead."""
-    headlines = {fold(t) for t in (*found.meta_titles, found.jsonld_title) if t}
+    headlines = {fold(t) for t in found.declared_titles()}
     found.sitenames = [
         s for s in found.sitenames if not (len(s.split()) >= _HEADLINE_MIN_WORDS and fold(s) in headlines)
     ]
@@ -718,7 +722,7 @@ def _choose_title(
     marked = _headings(headings)
     sites = (*sitenames, *(h.text for h in marked if h.kind == "site"))
     page_title = " ".join(titles[0].text_content().split()) if titles else ""
-    declared = [t for t in (*found.meta_titles, found.jsonld_title) if t]
+    declared = found.declared_titles()
     sources = [*declared, page_title] if page_title else declared
     # A plain <h1> that is the end of the <title> after another segment ("Post | Blog name"
     # with <h1>Blog name</h1>) is the site's name; so is any <h1> that the <title> adds to the
