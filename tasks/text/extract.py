@@ -127,6 +127,14 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
     if line:
         candidates.append(DateCandidate(line, "text"))
     published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst, region=meta.region)
+    if published.at is None:
+        # A date printed by the headline in what the stripping removed (a header inside a
+        # <figure> or an <aside>, a script that writes the date): looked for on a copy parsed
+        # again, only for the pages with no date so far (117 of the 1,473 dev pages, 0.2 s).
+        full = _date_line(_unstripped_text(doc.html or ""), meta.title, now, monthfirst)
+        if full:
+            candidates.append(DateCandidate(full, "text"))
+            published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst, region=meta.region)
     text = _body(tree, url, opts, fast=opts.fast)
     words = count_words(text)
     if words < opts.fallback_below_words or (
@@ -239,6 +247,13 @@ def _plain_article_body(body: str) -> str:
             br.tail = "\n" + (br.tail or "")
         body = fragment.text_content()
     return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip())
+
+
+def _unstripped_text(html: str) -> str:
+    """The text of the whole page but its photo captions (a credit's date is the photo's)."""
+    tree = parse_html(html)
+    lxml.etree.strip_elements(tree, "figcaption", with_tail=False)
+    return _page_text(tree)
 
 
 def _page_text(tree: lxml.html.HtmlElement) -> str:

@@ -138,6 +138,25 @@ def test_copyright_year_is_not_a_publication_date() -> None:
     assert (got.published_at, got.date_source) == (None, "none")
 
 
+def _after_headline(html: str) -> str:
+    heading = "<h1>Council orders breakwater rebuild</h1>"
+    return _page().replace(heading, heading + html)
+
+
+def test_a_date_beside_the_headline_in_an_aside_is_found() -> None:
+    # The stripping drops asides and figures before the date line is looked for; a page with no
+    # other date is searched again on an unstripped copy.
+    box = '<aside class="info"><dl>\n<dt>Date</dt>\n<dd>February 17, 2025</dd>\n</dl></aside>'
+    got = _extract(_after_headline(box))
+    assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, tzinfo=UTC), "text")
+
+
+def test_a_photo_credit_date_is_not_the_publication_date() -> None:
+    figure = '<figure><img src="wall.jpg"><figcaption>Photo: Ann Lee, 03.05.2013</figcaption></figure>'
+    got = _extract(_after_headline(figure))
+    assert (got.published_at, got.date_source) == (None, "none")
+
+
 def test_canonical_url_is_read() -> None:
     got = _extract(_page('<link rel="canonical" href=" https://gazette.example/news/breakwater-vote ">'))
     assert got.url == "https://gazette.example/news/breakwater-vote"
