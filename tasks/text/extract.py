@@ -198,17 +198,27 @@ def _search_date(tree: lxml.html.HtmlElement, url: str | None, now: datetime) ->
 
 #: How much of the page's text, from a little above the headline, is searched for a date line.
 _DATE_LINE_WINDOW = (500, 2500)
+#: A date this close above the headline is its kicker or dateline (`Politik 12.01.2017 Headline`);
+#: one further up is a sidebar's, a teaser's or a menu's, taken only when none follows the headline.
+_DATE_ABOVE_HEADLINE = 100
 
 
 def _date_line(text: str, title: str | None, now: datetime, monthfirst: bool) -> str | None:
-    """The first date written near the headline of the stripped page (a dateline or a
-    "Published on ..." line), where htmldate's quick search found none. A fraction of the cost
-    of htmldate's extensive search, which scans the whole serialised page (docs/extraction.md).
-    ``text`` is the stripped page's text (:func:`_page_text`)."""
-    at = text.find(title[:40]) if title else -1
+    """The date written by the headline of the stripped page (a dateline or a "Published on ..."
+    line): just above the headline, else the first after it, else one further above. A fraction
+    of the cost of htmldate's extensive search, which scans the whole serialised page
+    (docs/extraction.md). ``text`` is the stripped page's text (:func:`_page_text`)."""
     before, after = _DATE_LINE_WINDOW
-    window = text[max(0, at - before) : at + after] if at >= 0 else text[:after]
-    return date_in_text(window, now=now, monthfirst=monthfirst)
+    at = text.find(title[:40]) if title else -1
+    if at < 0:
+        return date_in_text(text[:after], now=now, monthfirst=monthfirst)
+    # From a word's start, so that no date is cut in two ("12.01.2017" read as "2.01.2017").
+    near = 0 if at <= _DATE_ABOVE_HEADLINE else (text.find(" ", at - _DATE_ABOVE_HEADLINE, at) + 1 or at)
+    for start, end in ((near, at), (at, at + after), (max(0, at - before), at)):
+        found = date_in_text(text[start:end], now=now, monthfirst=monthfirst)
+        if found:
+            return found
+    return None
 
 
 #: Locales that write numeric dates month first.

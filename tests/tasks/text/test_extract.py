@@ -495,6 +495,25 @@ def test_date_line_under_the_headline() -> None:
     assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, tzinfo=UTC), "text")
 
 
+def test_a_date_far_above_the_headline_is_a_sidebars() -> None:
+    latest = (
+        '<div class="latest"><p>Latest: Harbour fees rise again, 3 February 2025</p>'
+        "<p>Ferry timetable changes for the winter months, the new late crossing and the fares for "
+        "cyclists and foot passengers</p></div>"
+    )
+    html = _page().replace("<main>", f"<main>{latest}").replace("</h1>", "</h1><p>Published 17 February 2025</p>")
+    got = _extract(html)
+    assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, tzinfo=UTC), "text")
+
+
+def test_a_date_just_above_the_headline_wins_over_one_in_the_story() -> None:
+    kicker = '<p class="kicker">Harbour 17 February 2025</p>'
+    story = "<p>The last repair, on 3 March 2002, lasted a summer.</p>"
+    html = _page().replace("<h1>", f"{kicker}<h1>").replace("</h1>", f"</h1>{story}")
+    got = _extract(html)
+    assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, tzinfo=UTC), "text")
+
+
 def test_month_first_only_where_the_locale_writes_it() -> None:
     head = '<meta name="date" content="02/03/2025">'
     assert _extract(_page(head, lang="en-US")).published_at == datetime(2025, 2, 3, tzinfo=UTC)
