@@ -118,11 +118,13 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
     # The date printed near the headline: the date when nothing else gives one, and otherwise
     # the one of the page's declared dates that readers are shown (decide_published).
     page_text = _page_text(tree)
-    line = _date_line(page_text, meta.title, now, monthfirst)
+    line, by_headline = _date_line(page_text, meta.title, now, monthfirst)
     if decide_published(declared, now=now, monthfirst=monthfirst).at is None:
-        # Nothing declared that parses ("+99:00", no date at all): search the page.
+        # Nothing declared that parses ("+99:00", no date at all): search the page. A date
+        # printed right by the headline beats what the search finds in the markup on another
+        # day (a sidebar's <time>, an image's path); on the same day the search has the time.
         found = _search_date(tree, url, now)
-        if found:
+        if found and not (line and by_headline and not found.startswith(line)):
             candidates.append(DateCandidate(found, "text"))
     if line:
         candidates.append(DateCandidate(line, "text"))
@@ -131,7 +133,7 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         # A date printed by the headline in what the stripping removed (a header inside a
         # <figure> or an <aside>, a script that writes the date): looked for on a copy parsed
         # again, only for the pages with no date so far (117 of the 1,473 dev pages, 0.2 s).
-        full = _date_line(_unstripped_text(doc.html or ""), meta.title, now, monthfirst)
+        full, _ = _date_line(_unstripped_text(doc.html or ""), meta.title, now, monthfirst)
         if full:
             candidates.append(DateCandidate(full, "text"))
             published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst, region=meta.region)
@@ -201,24 +203,31 @@ _DATE_LINE_WINDOW = (500, 2500)
 #: A date this close above the headline is its kicker or dateline (`Politik 12.01.2017 Headline`);
 #: one further up is a sidebar's, a teaser's or a menu's, taken only when none follows the headline.
 _DATE_ABOVE_HEADLINE = 100
+#: A date this close after the headline's end is its date line (`Headline Published 12.01.2017`).
+_DATE_BELOW_HEADLINE = 100
 
 
-def _date_line(text: str, title: str | None, now: datetime, monthfirst: bool) -> str | None:
+def _date_line(text: str, title: str | None, now: datetime, monthfirst: bool) -> tuple[str | None, bool]:
     """The date written by the headline of the stripped page (a dateline or a "Published on ..."
-    line): just above the headline, else the first after it, else one further above. A fraction
-    of the cost of htmldate's extensive search, which scans the whole serialised page
-    (docs/extraction.md). ``text`` is the stripped page's text (:func:`_page_text`)."""
+    line): just above the headline, else the first after it, else one further above; and whether
+    it is right by the headline (just above it or within _DATE_BELOW_HEADLINE characters after
+    it). A fraction of the cost of htmldate's extensive search, which scans the whole serialised
+    page (docs/extraction.md). ``text`` is the stripped page's text (:func:`_page_text`)."""
     before, after = _DATE_LINE_WINDOW
     at = text.find(title[:40]) if title else -1
     if at < 0:
-        return date_in_text(text[:after], now=now, monthfirst=monthfirst)
+        return date_in_text(text[:after], now=now, monthfirst=monthfirst), False
     # From a word's start, so that no date is cut in two ("12.01.2017" read as "2.01.2017").
     near = 0 if at <= _DATE_ABOVE_HEADLINE else (text.find(" ", at - _DATE_ABOVE_HEADLINE, at) + 1 or at)
-    for start, end in ((near, at), (at, at + after), (max(0, at - before), at)):
-        found = date_in_text(text[start:end], now=now, monthfirst=monthfirst)
-        if found:
-            return found
-    return None
+    found = date_in_text(text[near:at], now=now, monthfirst=monthfirst)
+    if found:
+        return found, True
+    below = text[at : at + after]
+    found = date_in_text(below, now=now, monthfirst=monthfirst)
+    if found:
+        close = date_in_text(below[: len(title or "") + _DATE_BELOW_HEADLINE], now=now, monthfirst=monthfirst)
+        return found, close is not None
+    return date_in_text(text[max(0, at - before) : at], now=now, monthfirst=monthfirst), False
 
 
 #: Locales that write numeric dates month first.

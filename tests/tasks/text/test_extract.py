@@ -514,6 +514,20 @@ def test_a_date_just_above_the_headline_wins_over_one_in_the_story() -> None:
     assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, tzinfo=UTC), "text")
 
 
+def test_the_date_by_the_headline_beats_another_day_found_in_the_markup() -> None:
+    # htmldate's quick search takes the related story's date from its class ("entry-date").
+    related = '<div class="related"><p>Harbour fees rise</p><span class="entry-date">Jan 3, 2025</span></div>'
+    html = _page().replace("</h1>", "</h1><p>Published 17 February 2025</p>").replace("</main>", f"{related}</main>")
+    got = _extract(html)
+    assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, tzinfo=UTC), "text")
+
+
+def test_the_markup_gives_the_time_of_the_day_printed_by_the_headline() -> None:
+    stamp = '<p><time datetime="2025-02-17T09:30:00+01:00">17 February 2025</time></p>'
+    got = _extract(_page().replace("</h1>", f"</h1>{stamp}"))
+    assert got.published_at == datetime(2025, 2, 17, 8, 30, tzinfo=UTC)
+
+
 def test_month_first_only_where_the_locale_writes_it() -> None:
     head = '<meta name="date" content="02/03/2025">'
     assert _extract(_page(head, lang="en-US")).published_at == datetime(2025, 2, 3, tzinfo=UTC)
