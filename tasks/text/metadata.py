@@ -154,12 +154,14 @@ _BYLINE_MARKER = re.compile(
 )
 _READ_TAGS = ("meta", "link", "script", "title", "h1", "h2", "time")
 # A byline line: "by" in the languages of the pages we ingest (after a label, perhaps), then a
-# first and a last name (capitalised, perhaps an initial or a particle between), nothing else.
+# first name or initials ("J.R.", "J. R.") and a last name (capitalised, perhaps an initial or a
+# particle between), nothing else.
 _BYLINE_LINE_LABELS = ("text", "texto", "words", "story")
 _BYLINE_LINE_BY = ("von", "by", "par", "por", "door", "av", "przez")
 _BYLINE_LINE = re.compile(
     rf"^(?:(?:{'|'.join(_BYLINE_LINE_LABELS)})\s+)?(?:{'|'.join(_BYLINE_LINE_BY)})\s+"
-    r"(?-i:[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?(?:\s+(?:[A-ZÀ-Þ]\.|van|von|de|da|del|der|di|du|la|le)){0,2}"
+    r"(?-i:(?:[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?|[A-ZÀ-Þ]\.\s?[A-ZÀ-Þ]\.)"
+    r"(?:\s+(?:[A-ZÀ-Þ]\.|van|von|de|da|del|der|di|du|la|le)){0,2}"
     r"\s+[A-ZÀ-Þ][^\W\d_'’-]+(?:[-'’][A-ZÀ-Þ]?[^\W\d_]+)?)$",
     re.IGNORECASE,
 )

@@ -422,6 +422,12 @@ def test_a_line_that_is_only_a_byline_names_the_author(line: str) -> None:
     assert _extract(_page().replace("<h1>", prose + "<h1>")).authors == ()
 
 
+@pytest.mark.parametrize("initials", ["J.R.", "J. R."])
+def test_a_byline_line_may_open_with_initials(initials: str) -> None:
+    line = f"<div><span>By</span> <span>{initials} Stone</span></div>"
+    assert _extract(_page().replace("<h1>", line + "<h1>")).authors == (f"{initials} Stone",)
+
+
 def test_comment_authors_are_not_the_article_authors() -> None:
     html = _page().replace('<div class="comment">', '<div class="comment"><span class="comment-author">reader77</span>')
     assert _extract(html).authors == ()
