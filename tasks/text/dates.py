@@ -496,6 +496,28 @@ def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str |
     return best[1] if best else None
 
 
+#: A numeric date with a two-digit year, day first (`02.12.19`, `19.10.19 um 14:34 Uhr`); not
+#: with slashes, which US pages write month first. See :func:`short_year_date`.
+_SHORT_YEAR_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d,/]|\.\d)")
+
+
+def short_year_date(text: str, *, now: datetime, monthfirst: bool = False) -> str | None:
+    """The first day written with a two-digit year in ``text`` (``02.12.19``: 2 December 2019), as
+    ``YYYY-MM-DD``; None when there is none that is a real, past day of this century. A version
+    number or a score looks the same: the caller looks only right by the headline, and only when
+    nothing else gives a date."""
+    for match in _SHORT_YEAR_DATE.finditer(text):
+        a, b, year = (int(g) for g in match.groups())
+        day, month = (b, a) if monthfirst else (a, b)
+        try:
+            found = datetime(2000 + year, month, day, tzinfo=UTC)
+        except ValueError:
+            continue
+        if found <= now:
+            return found.date().isoformat()
+    return None
+
+
 def _matched_day(match: re.Match[str], order: str, monthfirst: bool) -> datetime | None:
     """The day a match of one of _TEXT_DATES names, or None when it is no real day."""
     a, b, c = match.groups()

@@ -25,7 +25,7 @@ from trafilatura.settings import Document
 
 from tasks.core.errors import EmptyExtraction, ExtractionError
 from tasks.core.records import Extracted, RawDocument
-from tasks.text.dates import DateCandidate, date_in_text, decide_published
+from tasks.text.dates import DateCandidate, date_in_text, decide_published, short_year_date
 from tasks.text.metadata import PageMetadata, page_bylines, read_metadata
 from tasks.text.selectors import install as install_selectors
 from tasks.text.words import count_words
@@ -134,6 +134,7 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         # <figure> or an <aside>, a script that writes the date): looked for on a copy parsed
         # again, only for the pages with no date so far (117 of the 1,473 dev pages, 0.2 s).
         full, _ = _date_line(_unstripped_text(doc.html or ""), meta.title, now, monthfirst)
+        full = full or _short_year_by_headline(page_text, meta.title, now, monthfirst)
         if full:
             candidates.append(DateCandidate(full, "text"))
             published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst, region=meta.region)
@@ -228,6 +229,16 @@ def _date_line(text: str, title: str | None, now: datetime, monthfirst: bool) ->
         close = date_in_text(below[: len(title or "") + _DATE_BELOW_HEADLINE], now=now, monthfirst=monthfirst)
         return found, close is not None
     return date_in_text(text[max(0, at - before) : at], now=now, monthfirst=monthfirst), False
+
+
+def _short_year_by_headline(text: str, title: str | None, now: datetime, monthfirst: bool) -> str | None:
+    """A date with a two-digit year (``02.12.19``) right by the headline: just above it or within
+    _DATE_BELOW_HEADLINE characters after it (:func:`tasks.text.dates.short_year_date`)."""
+    at = text.find(title[:40]) if title else -1
+    if at < 0:
+        return None
+    start = max(0, at - _DATE_ABOVE_HEADLINE)
+    return short_year_date(text[start : at + len(title or "") + _DATE_BELOW_HEADLINE], now=now, monthfirst=monthfirst)
 
 
 #: Locales that write numeric dates month first.

@@ -13,6 +13,7 @@ from tasks.text.dates import (
     parse_datetime,
     parse_written,
     publisher_zone,
+    short_year_date,
 )
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -357,3 +358,19 @@ def test_an_update_line_is_not_the_date_line() -> None:
     assert date_in_text("Von Anna Berger, aktualisiert am 20.03.2025, 14.03.2025", now=NOW) == "2025-03-14"
     assert date_in_text("Updated: March 20, 2025", now=NOW) is None
     assert date_in_text("Published March 14, 2025. Updated March 20, 2025", now=NOW) == "2025-03-14"
+
+
+@pytest.mark.parametrize(
+    ("text", "monthfirst", "expected"),
+    [
+        ("In the media 02.12.19 Headline", False, "2019-12-02"),
+        ("Veröffentlicht am 19.10.19 um 14:34 Uhr", False, "2019-10-19"),
+        ("In the media 02.12.19 Headline", True, "2019-02-12"),
+        ("Version 1.2.3 is out", False, None),  # no two-digit year
+        ("Release 3.10.25.4", False, None),  # a longer number
+        ("12/10/19", False, None),  # slashes: month first on US pages
+        ("31.02.19, then 01.03.19", False, "2019-03-01"),  # no 31 February
+    ],
+)
+def test_a_two_digit_year_date(text: str, monthfirst: bool, expected: str | None) -> None:
+    assert short_year_date(text, now=NOW, monthfirst=monthfirst) == expected

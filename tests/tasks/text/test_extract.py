@@ -534,6 +534,14 @@ def test_the_markup_gives_the_time_of_the_day_printed_by_the_headline() -> None:
     assert got.published_at == datetime(2025, 2, 17, 8, 30, tzinfo=UTC)
 
 
+def test_a_two_digit_year_by_the_headline_when_nothing_else_dates_the_page() -> None:
+    kicker = '<p class="kicker">Hafen 02.12.19</p>'
+    assert _extract(_page(lang="de").replace("<h1>", f"{kicker}<h1>")).published_at == datetime(2019, 12, 2, tzinfo=UTC)
+    # Not read further away: a version number in the story looks the same.
+    story = "<p>Release 1.2.19 of the harbour app adds the tide tables.</p>"
+    assert _extract(_page(lang="de").replace("</article>", f"{story}</article>")).published_at is None
+
+
 def test_month_first_only_where_the_locale_writes_it() -> None:
     head = '<meta name="date" content="02/03/2025">'
     assert _extract(_page(head, lang="en-US")).published_at == datetime(2025, 2, 3, tzinfo=UTC)
