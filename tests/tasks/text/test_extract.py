@@ -542,6 +542,24 @@ def test_a_two_digit_year_by_the_headline_when_nothing_else_dates_the_page() -> 
     assert _extract(_page(lang="de").replace("</article>", f"{story}</article>")).published_at is None
 
 
+def test_a_date_in_a_scripts_data_when_nothing_else_dates_the_page() -> None:
+    state = '<script>window.__STATE__ = {"story": {"id": 7, "publishedAt": "2025-02-17T09:30:00Z"}}</script>'
+    got = _extract(_page().replace("</main>", f"</main>{state}"))
+    assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, 9, 30, tzinfo=UTC), "text")
+    # Only then: a declared date wins.
+    head = '<meta property="article:published_time" content="2025-03-01T08:00:00Z">'
+    assert _extract(_page(head).replace("</main>", f"</main>{state}")).published_at == datetime(
+        2025, 3, 1, 8, 0, tzinfo=UTC
+    )
+
+
+def test_a_future_date_in_a_scripts_data_lets_the_next_search_date_the_page() -> None:
+    state = '<script>var page = {"publishedAt": "2099-01-01T00:00:00Z"};</script>'
+    box = '<aside class="info"><dl>\n<dt>Date</dt>\n<dd>February 17, 2025</dd>\n</dl></aside>'
+    got = _extract(_after_headline(box).replace("</main>", f"</main>{state}"))
+    assert got.published_at == datetime(2025, 2, 17, tzinfo=UTC)
+
+
 def test_month_first_only_where_the_locale_writes_it() -> None:
     head = '<meta name="date" content="02/03/2025">'
     assert _extract(_page(head, lang="en-US")).published_at == datetime(2025, 2, 3, tzinfo=UTC)
