@@ -240,10 +240,10 @@ _SCRIPT_PUBLISHED = re.compile(
 
 
 def _last_resort_dates(html: str, page_text: str, title: str | None, now: datetime, monthfirst: bool) -> Iterator[str]:
-    """For a page nothing else dates, in turn: a
-    publication date in a script's data (with its time); a date printed by the headline in what
-    the stripping removed (a header inside a <figure> or an <aside>, a script that writes the
-    date), looked for on a copy parsed again; a date with a two-digit year by the headline."""
+    """For a page nothing else dates, in turn: a publication date in a script's data (with its
+    time); a date printed by the headline in what the stripping removed (a header inside a
+    <figure> or an <aside>, a script that writes the date), looked for on a copy parsed again; a
+    date with a two-digit year by the headline."""
     # A generator: each is looked for only when the one before did not date the page.
     raw = _script_published(html)
     if raw:
