@@ -208,25 +208,36 @@ _DATE_ABOVE_HEADLINE = 100
 _DATE_BELOW_HEADLINE = 100
 
 
+def _headline_span(text: str, title: str | None) -> tuple[int, int, int] | None:
+    """Where the headline stands in ``text``: the start of the _DATE_ABOVE_HEADLINE characters
+    above it (from a word's start, so that no date is cut in two: "12.01.2017" read as
+    "2.01.2017"), its start, and the end of the _DATE_BELOW_HEADLINE characters after it; None
+    when the title is not in the text."""
+    at = text.find(title[:40]) if title else -1
+    if title is None or at < 0:
+        return None
+    near = 0 if at <= _DATE_ABOVE_HEADLINE else (text.find(" ", at - _DATE_ABOVE_HEADLINE, at) + 1 or at)
+    return near, at, at + len(title) + _DATE_BELOW_HEADLINE
+
+
 def _date_line(text: str, title: str | None, now: datetime, monthfirst: bool) -> tuple[str | None, bool]:
     """The date written by the headline of the stripped page (a dateline or a "Published on ..."
     line): just above the headline, else the first after it, else one further above; and whether
-    it is right by the headline (just above it or within _DATE_BELOW_HEADLINE characters after
-    it). A fraction of the cost of htmldate's extensive search, which scans the whole serialised
-    page (docs/extraction.md). ``text`` is the stripped page's text (:func:`_page_text`)."""
+    it is right by the headline (:func:`_headline_span`). A fraction of the cost of htmldate's
+    extensive search, which scans the whole serialised page (docs/extraction.md). ``text`` is
+    the stripped page's text (:func:`_page_text`)."""
     before, after = _DATE_LINE_WINDOW
-    at = text.find(title[:40]) if title else -1
-    if at < 0:
+    span = _headline_span(text, title)
+    if span is None:
         return date_in_text(text[:after], now=now, monthfirst=monthfirst), False
-    # From a word's start, so that no date is cut in two ("12.01.2017" read as "2.01.2017").
-    near = 0 if at <= _DATE_ABOVE_HEADLINE else (text.find(" ", at - _DATE_ABOVE_HEADLINE, at) + 1 or at)
+    near, at, close_end = span
     found = date_in_text(text[near:at], now=now, monthfirst=monthfirst)
     if found:
         return found, True
-    below = text[at : at + after]
-    found = date_in_text(below, now=now, monthfirst=monthfirst)
+    found = date_in_text(text[at : at + after], now=now, monthfirst=monthfirst)
     if found:
-        close = date_in_text(below[: len(title or "") + _DATE_BELOW_HEADLINE], now=now, monthfirst=monthfirst)
+        # (The first date after the headline's start is the close one when there is a close one.)
+        close = date_in_text(text[at : min(close_end, at + after)], now=now, monthfirst=monthfirst)
         return found, close is not None
     return date_in_text(text[max(0, at - before) : at], now=now, monthfirst=monthfirst), False
 
@@ -263,13 +274,13 @@ def _script_published(html: str) -> str | None:
 
 
 def _short_year_by_headline(text: str, title: str | None, now: datetime, monthfirst: bool) -> str | None:
-    """A date with a two-digit year (``02.12.19``) right by the headline: just above it or within
-    _DATE_BELOW_HEADLINE characters after it (:func:`tasks.text.dates.short_year_date`)."""
-    at = text.find(title[:40]) if title else -1
-    if at < 0:
+    """A date with a two-digit year (``02.12.19``) right by the headline (:func:`_headline_span`;
+    :func:`tasks.text.dates.short_year_date`)."""
+    span = _headline_span(text, title)
+    if span is None:
         return None
-    start = max(0, at - _DATE_ABOVE_HEADLINE)
-    return short_year_date(text[start : at + len(title or "") + _DATE_BELOW_HEADLINE], now=now, monthfirst=monthfirst)
+    near, _, close_end = span
+    return short_year_date(text[near:close_end], now=now, monthfirst=monthfirst)
 
 
 #: Locales that write numeric dates month first.
