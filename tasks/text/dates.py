@@ -425,6 +425,8 @@ _TEXT_DATES = (
     (re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-/.]|年|년)\s?(\d{1,2})(?:[-/.]|月|월)\s?(\d{1,2})(?!\d)"), "ymd"),
     # 17.02.2025, 17/02/2025, 17-02-2025
     (re.compile(r"(?<![\d.])(\d{1,2})[./-]\s?(\d{1,2})[./-]\s?((?:19|20)\d{2})(?!\d)"), "dmy"),
+    # 26 | 01 | 2022 (a kicker that sets the parts apart; two digits each, so no table row's numbers)
+    (re.compile(r"(?<![\d|]\s)(?<!\d)(\d{2}) \| (\d{2}) \| ((?:19|20)\d{2})(?!\d)"), "dmy"),
     # 17. Februar 2025, 17 février 2025, 17 de febrero de 2025, 24 نيسان / أبريل 2020 (two names)
     (
         re.compile(
@@ -442,7 +444,8 @@ _TEXT_DATES = (
 # A label saying the date after it is an update, in the dev set's languages.
 _UPDATED = re.compile(
     r"(?i)(?:updated|update|aktualisiert|actualizado|actualisé|mis à jour|aggiornato|atualizado|bijgewerkt"
-    r"|zaktualizowano|uppdaterad|opdateret|oppdatert|päivitetty|更新)\W{0,12}(?:\w+\W{1,3}){0,2}$"
+    r"|zaktualizowano|uppdaterad|opdateret|oppdatert|päivitetty|更新"
+    r"|modified|modifié|modificado|modificato|änderung|geändert|gewijzigd|bearbeitet|edited)\W{0,12}(?:\w+\W{1,3}){0,2}$"
 )
 
 

@@ -358,6 +358,17 @@ def test_an_update_line_is_not_the_date_line() -> None:
     assert date_in_text("Von Anna Berger, aktualisiert am 20.03.2025, 14.03.2025", now=NOW) == "2025-03-14"
     assert date_in_text("Updated: March 20, 2025", now=NOW) is None
     assert date_in_text("Published March 14, 2025. Updated March 20, 2025", now=NOW) == "2025-03-14"
+    # A change is an update too: "Letzte Änderung", "Last modified", "modifié le".
+    assert date_in_text("Letzte Änderung: 20.03.2025 - 14:49 Erschienen am: 14.03.2025", now=NOW) == "2025-03-14"
+    assert date_in_text("Last modified: March 20, 2025", now=NOW) is None
+    assert date_in_text("Article modifié le 20 mars 2025", now=NOW) is None
+
+
+def test_a_date_written_with_pipes() -> None:
+    # A kicker that writes the day, month and year apart: "26 | 01 | 2022 Schweiz | Praxis".
+    assert date_in_text("26 | 01 | 2022 Schweiz | Praxis | Video", now=NOW) == "2022-01-26"
+    assert date_in_text("Rang | 12 | 3 | 2019 Punkte", now=NOW) is None  # a table row's numbers
+    assert date_in_text("| 7 | 12 | 03 | 2019 |", now=NOW) is None
 
 
 @pytest.mark.parametrize(
