@@ -16,6 +16,7 @@ all the page's sources by rules measured on real pages (docs/extraction.md):
 - **dates**: candidates in order of trust, decided by :func:`tasks.text.dates.decide_published`.
 """
 
+import html
 import json
 import re
 from collections import deque
@@ -401,7 +402,7 @@ def _read_head(links: list[lxml.html.HtmlElement], metas: list[lxml.html.HtmlEle
     og_url = None
     for node in metas:
         key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
-        content = (node.get("content") or "").strip()
+        content = _unescaped((node.get("content") or "").strip())
         if key and not (node.get("property") or node.get("name")) and _of_another_work(node):
             continue  # a cited work's author, headline and year are not the page's
         if not key or not content:
@@ -424,6 +425,15 @@ def _read_head(links: list[lxml.html.HtmlElement], metas: list[lxml.html.HtmlEle
         elif key in _LANG_METAS:
             _set_language(found, content)
     found.url = canonical if canonical and canonical.startswith(("http://", "https://")) else og_url or canonical
+
+
+#: A character reference left in an attribute or a JSON string: the CMS escaped it twice
+#: (``content="Australian &amp;#039;megablaze&amp;#039;"`` reads as ``&#039;``).
+_CHAR_REFERENCE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
+
+
+def _unescaped(value: str) -> str:
+    return html.unescape(value) if "&" in value and _CHAR_REFERENCE.search(value) else value
 
 
 def _read_jsonld(payload: str, found: _Found) -> None:
@@ -457,7 +467,7 @@ def _read_jsonld(payload: str, found: _Found) -> None:
             found.article_body = body.strip()
         headline = node.get("headline") if isinstance(node.get("headline"), str) else None
         if headline and headline.strip() and found.jsonld_title is None and not is_page:
-            found.jsonld_title = " ".join(headline.split())
+            found.jsonld_title = " ".join(_unescaped(headline).split())
         publisher = node.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             found.sitenames.append(publisher["name"].strip())

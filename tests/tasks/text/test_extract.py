@@ -279,6 +279,15 @@ def test_a_date_glued_to_the_title_is_removed() -> None:
     assert _extract(_page(head, h1=None)).title == "Avalon rebuilds its breakwater"
 
 
+def test_a_title_escaped_twice_is_unescaped() -> None:
+    # The CMS escaped the apostrophes before the attribute was escaped: the value reads "&#039;".
+    head = '<meta property="og:title" content="Avalon&amp;#039;s breakwater &amp;amp; the storm">'
+    assert _extract(_page(head, h1=None)).title == "Avalon's breakwater & the storm"
+    # The same in JSON-LD's headline (WordPress writes "&#038;" for "&"), matched to the <h1>.
+    head = _jsonld('{"@type": "NewsArticle", "headline": "Breakwater &#038; harbour: a rebuild"}')
+    assert _extract(_page(head, h1="Breakwater &amp; harbour: a rebuild")).title == "Breakwater & harbour: a rebuild"
+
+
 def test_h1_wins_when_it_is_the_declared_headline() -> None:
     head = SITE + '<meta property="og:title" content="COUNCIL ORDERS BREAKWATER REBUILD | Avalon Gazette">'
     assert _extract(_page(head)).title == "Council orders breakwater rebuild"
