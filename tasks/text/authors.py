@@ -115,8 +115,19 @@ _ORG_WORDS = re.compile(
         zeitung|magazin|magazine|journal|times|post|tribune|herald|gazette|daily|weekly|today|online|
         tv|radio|television|fernsehen|rundfunk|channel|network|broadcasting|
         university|universität|universidad|université|institut[e]?|ministerium|ministry|department|
-        council|association|verband|foundation|stiftung|company)(?:\b|$)""",
+        council|association|verband|foundation|stiftung|company|
+        # German compounds: "Landesanstalt", "Bundesministerium", "Landesjagdverband"
+        \w+(?:anstalt|verband|ministerium|behörde|gesellschaft|kammer|akademie|institut|hochschule))(?:\b|$)""",
     re.VERBOSE,
+)
+#: An organisation's name that goes on with what it is of or for ("Bayerische Landesanstalt für
+#: Wald und Forstwirtschaft", "Institute for Health and Welfare", "Ministerio de Salud y ..."): one
+#: name, whose "und", "and", "y" join no list of people.
+_ORG_OF = re.compile(
+    r"(?i)\b(?:\w*(?:anstalt|verband|ministerium|behörde|gesellschaft|kammer|akademie|institut|hochschule)"
+    r"|institute|university|universität|universidad|université|universit[àa]|ministry|ministerio|ministère"
+    r"|department|council|association|foundation|stiftung|agency|agencia|agence|office|centre|center|society"
+    r"|commission|bureau|federation|föderation|union)\s+(?:für|for|of|de|del|des|du|di|della|do|da|pour|per|zur|zum)\s"
 )
 #: The article no person's name starts with ("The Reporters", "The Hollywood Reporter" cut at
 #: its role word): a publication's or a team's. Not German "Der", "Die": bloggers sign as "Der
@@ -156,7 +167,9 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), persona
     persons: dict[str, str] = {}
     orgs: dict[str, str] = {}
     for raw in raws:
-        for name in _split(_prepare(raw)):
+        prepared = _prepare(raw)
+        whole = _ORG_OF.search(prepared)
+        for name in [prepared.strip(" .,;:-–—|")] if whole else _split(prepared):
             key = fold(name)
             if not key or key in _ARTICLES_NO_NAME_STARTS_WITH:
                 continue

@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.text.authors import named_like_a_publication, parse_authors
+from tasks.text.authors import ParsedAuthors, named_like_a_publication, parse_authors
 
 
 @pytest.mark.parametrize(
@@ -107,12 +107,22 @@ def test_role_after_the_name_is_dropped() -> None:
         "The Hollywood Reporter",
         "Redação",
         "redaktori",
+        "Bayerische Landesanstalt für Wald und Forstwirtschaft - LWF",
+        "Institute for Health and Welfare",
+        "Landesjagdverband Bayern",
     ],
 )
 def test_organisations_are_not_people(raw: str) -> None:
     parsed = parse_authors([raw])
     assert parsed.persons == ()
     assert parsed.organisations
+
+
+def test_an_organisation_named_with_and_is_one_organisation() -> None:
+    parsed = parse_authors(["Bayerische Landesanstalt für Wald und Forstwirtschaft"])
+    assert parsed == ParsedAuthors(organisations=("Bayerische Landesanstalt für Wald und Forstwirtschaft",))
+    # Names joined by "und" are still a list.
+    assert parse_authors(["Mara Quill und Tobias Fenn"]).persons == ("Mara Quill", "Tobias Fenn")
 
 
 def test_an_affiliation_after_the_name_ends_the_byline() -> None:
