@@ -100,9 +100,11 @@ _LEGAL_FORM = re.compile(r"(?i)\s(?:ag|inc|ltd|llc|plc|corp|s\.\s?a|e\.\s?v|s\.\
 # An acronym alone ("AFP", "CNN", "NDR"): an agency or a broadcaster.
 _ACRONYM = re.compile(r"^[A-Z]{3,5}$")
 _DOMAIN = re.compile(r"(?i)\b[\w-]+\.(?:com|org|net|de|at|ch|it|fr|es|co|uk|info|news|media|online|tv|eu|io)\b")
+#: The ends of German compounds that name an organisation ("Landesanstalt", "Bundesministerium").
+_ORG_COMPOUND_ENDS = "anstalt|verband|ministerium|behörde|gesellschaft|kammer|akademie|institut|hochschule"
 #: Words that make a byline an organisation, not a person (newsrooms, agencies, legal forms).
 _ORG_WORDS = re.compile(
-    r"""(?i)(?:^|\b)(?:
+    rf"""(?i)(?:^|\b)(?:
         redaktion|redazione|redacción|redaccion|rédaction|redactie|redakcja|redakce|redaksjon|redaktionen|
         redação|redacao|redaktori|redakcia|redakcija|uredništvo|
         newsroom|editorial|editors|editorial\ (?:staff|board|team)|staff\ writer|staff\ reports?|
@@ -117,14 +119,14 @@ _ORG_WORDS = re.compile(
         university|universität|universidad|université|institut[e]?|ministerium|ministry|department|
         council|association|verband|foundation|stiftung|company|
         # German compounds: "Landesanstalt", "Bundesministerium", "Landesjagdverband"
-        \w+(?:anstalt|verband|ministerium|behörde|gesellschaft|kammer|akademie|institut|hochschule))(?:\b|$)""",
+        \w+(?:{_ORG_COMPOUND_ENDS}))(?:\b|$)""",
     re.VERBOSE,
 )
 #: An organisation's name that goes on with what it is of or for ("Bayerische Landesanstalt für
 #: Wald und Forstwirtschaft", "Institute for Health and Welfare", "Ministerio de Salud y ..."): one
 #: name, whose "und", "and", "y" join no list of people.
 _ORG_OF = re.compile(
-    r"(?i)\b(?:\w*(?:anstalt|verband|ministerium|behörde|gesellschaft|kammer|akademie|institut|hochschule)"
+    rf"(?i)\b(?:\w*(?:{_ORG_COMPOUND_ENDS})"
     r"|institute|university|universität|universidad|université|universit[àa]|ministry|ministerio|ministère"
     r"|department|council|association|foundation|stiftung|agency|agencia|agence|office|centre|center|society"
     r"|commission|bureau|federation|föderation|union)\s+(?:für|for|of|de|del|des|du|di|della|do|da|pour|per|zur|zum)\s"
