@@ -171,7 +171,7 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), persona
     for raw in raws:
         prepared = _prepare(raw)
         whole = _ORG_OF.search(prepared)
-        for name in [prepared.strip(" .,;:-–—|")] if whole else _split(prepared):
+        for name in [prepared.strip(_PIECE_EDGES)] if whole else _split(prepared):
             key = fold(name)
             if not key or key in _ARTICLES_NO_NAME_STARTS_WITH:
                 continue
@@ -206,10 +206,14 @@ def _prepare(raw: str) -> str:
     return _TRAILING_DATE.sub("", text)
 
 
+#: What is stripped from the ends of a byline's part: separators and punctuation left by a split.
+_PIECE_EDGES = " .,;:-–—|"
+
+
 def _split(text: str) -> list[str]:
     names: list[str] = []
     for part in _LIST_SPLIT.split(text):
-        part = _PREFIX.sub("", part.strip(" .,;:-–—|")).strip(" .,;:-–—|")
+        part = _PREFIX.sub("", part.strip(_PIECE_EDGES)).strip(_PIECE_EDGES)
         if not part:
             continue
         pieces = [p for p in _COMMA.split(part) if p]
