@@ -222,7 +222,8 @@ def decide_published(
     headline (a ``text`` candidate) that is another of its declared dates (an update, a second
     published meta) picks that date: it is the one readers are shown. A full date in ``url``
     (``/2017/7/12/``) overrides a page date more than a day away from it (a related story's
-    date, an update) unless the printed date agrees with the page's, and stands in when the
+    date, an old update) unless the printed date agrees with the page's or the page's date is
+    on the local day after the URL's (a draft published the next day), and stands in when the
     page gives none. A last-modified date is used only when nothing else is there. The raw
     string keeps the publisher's local day (see :func:`_local_raw`; ``region`` is the country
     the page declares, ``es-AR``'s ``ar``, else the URL's country domain). Unparseable strings never
@@ -253,10 +254,15 @@ def decide_published(
     if in_url is not None:
         url_day = in_url[0]
         near = chosen is not None and url_day - _EARLIEST_OFFSET <= chosen.at < url_day + _DAY + _LATEST_OFFSET
+        # The local day after the URL's: the story's publication after a draft that named its
+        # URL (the URL's date is when the slug was made), not another story's date.
+        next_day = (
+            chosen is not None and url_day + _DAY - _EARLIEST_OFFSET <= chosen.at < url_day + 2 * _DAY + _LATEST_OFFSET
+        )
         if chosen is None or (
             shown not in chosen.days
             # a date found by searching the page is no match for the URL's
-            and (chosen.candidate.source == "text" or not near)
+            and (chosen.candidate.source == "text" or not (near or next_day))
         ):
             return PublishedDate(url_day, url_day.date().isoformat(), "url")
         if near and chosen.at.date() != url_day.date() and url_day.date() not in chosen.days:

@@ -205,6 +205,19 @@ def test_url_overrides_a_page_date_days_away_and_a_text_search() -> None:
     assert _decide(("2025-02-17T09:00:00Z", "text"), url=url).source == "url"
 
 
+def test_a_page_date_on_the_day_after_the_urls_stands() -> None:
+    # A draft whose URL was made on 6 May, published on 7 May (13:43 at UTC-5): the page's date.
+    url = "https://news.example.org/2025/05/06/story"
+    got = _decide(("2025-05-07T13:43:46-05:00", "json-ld"), url=url)
+    assert (got.at, got.raw, got.source) == (
+        _utc(2025, 5, 7, 18, 43) + timedelta(seconds=46),
+        "2025-05-07T13:43:46-05:00",
+        "json-ld",
+    )
+    # Two days after it is another story's date or an old update: the URL's.
+    assert _decide(("2025-05-08T13:43:46-05:00", "json-ld"), url=url).source == "url"
+
+
 def test_same_day_in_another_zone_keeps_the_exact_time_and_the_local_day() -> None:
     url = "https://news.example.org/2025/02/16/story"
     got = _decide(("2025-02-17T01:49:00Z", "json-ld"), url=url)
