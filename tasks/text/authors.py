@@ -15,6 +15,8 @@ from html import unescape
 
 import pytz
 
+from tasks.text.words import without_soft_hyphens
+
 #: "By", "Von", "Por", ... at the start of a byline, in the languages of the pages we ingest.
 _LABELS = r"""(?:text|words|story|reporting|report|written|posted|post|published|submitted|photos?|
     words\ and\ photos|text\ und\ fotos?|texto|testo|tekst|texte|veröffentlicht|eingestellt|geschrieben|
@@ -153,7 +155,7 @@ class ParsedAuthors:
 
 def fold(text: str) -> str:
     """Comparison key for names and site names: NFKC, case-folded, letters and digits only."""
-    folded = unicodedata.normalize("NFKC", text.replace("\xad", "")).casefold()
+    folded = unicodedata.normalize("NFKC", without_soft_hyphens(text)).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", folded).split())
 
 
@@ -195,7 +197,7 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), persona
 
 
 def _prepare(raw: str) -> str:
-    text = unescape(_TAGS.sub(" ", raw)) if ("<" in raw or "&" in raw) else raw
+    text = without_soft_hyphens(unescape(_TAGS.sub(" ", raw)) if ("<" in raw or "&" in raw) else raw)
     text = _EMAIL.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _HANDLE.sub(" ", text)

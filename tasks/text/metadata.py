@@ -20,7 +20,7 @@ import html
 import json
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from tasks.core.identity import site_host
 from tasks.text.authors import fold, named_like_a_publication, parse_authors
 from tasks.text.dates import DateCandidate
 from tasks.text.names import is_given_name
+from tasks.text.words import without_soft_hyphens
 
 # ---------------------------------------------------------------------------------------------
 # What is read where
@@ -261,6 +262,7 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
     _drop_headlines_named_as_sites(found)
     sitenames = _site_names(found, page_url)
     title = _choose_title(elements["title"], [*elements["h1"], *elements["h2"]], found, sitenames)
+    title = without_soft_hyphens(title) if title else title
     personal = _on_blog_platform(page_url)
     if not (found.jsonld_authors or found.jsonld_orgs):
         # Only a WebPage names authors (no article node does): the page's are the article's.
@@ -646,9 +648,9 @@ def _site_names(found: _Found, url: str | None) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _strip_site(title: str, sitenames: tuple[str, ...]) -> str:
-    """``title`` without a leading or trailing segment that names the site or is a date."""
-    text = " ".join(title.split())
+def _site_segment(sitenames: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a segment of a title names the site (one of ``sitenames``, give or take a short
+    word or its spaces: ``Spiegel Online``, ``SPIEGEL``) or is a date."""
     keys = [k for k in (fold(s) for s in sitenames) if k]
     squashed = [k.replace(" ", "") for k in keys]
 
@@ -664,6 +666,13 @@ def _strip_site(title: str, sitenames: tuple[str, ...]) -> str:
             or any(len(flat) >= 4 and flat in s for s in squashed)
         )
 
+    return is_site
+
+
+def _strip_site(title: str, sitenames: tuple[str, ...]) -> str:
+    """``title`` without a leading or trailing segment that names the site or is a date."""
+    text = " ".join(title.split())
+    is_site = _site_segment(sitenames)
     for _ in range(3):
         parts = _SEPARATORS.split(text)
         if len(parts) < 2:
@@ -675,6 +684,12 @@ def _strip_site(title: str, sitenames: tuple[str, ...]) -> str:
         else:
             break
     return text
+
+
+def _names_host(segment: str, sitenames: tuple[str, ...]) -> bool:
+    """Whether ``segment`` holds one of ``sitenames`` that is a host name (``bundespraesident.de``)."""
+    lowered = segment.lower()
+    return any("." in name and name.lower() in lowered for name in sitenames)
 
 
 def _last_separator(text: str) -> int:
@@ -742,7 +757,9 @@ def _choose_title(
     # <h1 class="title">Blog name</h1>).
     if page_title:
         parts = _segments(page_title)
-        if len(parts) >= 2:
+        # Unless the <title> begins with the site ("Site - Section - Headline", "www.site.de:
+        # Section / Headline"): then its last segment is the headline.
+        if len(parts) >= 2 and not _site_segment(sitenames)(parts[0]) and not _names_host(parts[0], sitenames):
             sites += tuple(h.text for h in marked if h.kind == "plain" and fold(h.text) == fold(parts[-1]))
         whole = fold(page_title)
         for headline in {fold(t) for t in declared} - {whole, ""}:

@@ -37,3 +37,10 @@ def count_words(text: str) -> int:
 def _spaced_words(text: str) -> int:
     """Whitespace-separated tokens of ``text`` that hold a letter or digit."""
     return len(text.split()) - len(_NOT_A_WORD.findall(text))
+
+
+def without_soft_hyphens(text: str) -> str:
+    """``text`` without soft hyphens (U+00AD): they mark where a long word may break (German
+    sites put them in headlines: ``Mes\xadsen\xadger\xaddiens\xadte``) and are invisible on the
+    page; left in, the word matches no search for it."""
+    return text.replace("\xad", "")

@@ -337,6 +337,39 @@ def test_an_h1_the_title_element_adds_to_the_declared_headline_is_the_site() -> 
     assert _extract(html).title == "Rebuilding the breakwater, stone by stone"
 
 
+def test_the_h1_at_the_end_of_the_title_element_is_the_site_name() -> None:
+    # "Post | Blog name" with <h1>Blog name</h1>: the blog's name, not the headline.
+    html = _page(title="Rebuilding the breakwater | Harbour Notes", h1=None).replace(
+        "<header>", "<header><h1>Harbour Notes</h1>"
+    )
+    assert _extract(html).title == "Rebuilding the breakwater"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Avalon Gazette - Harbour - Council orders breakwater rebuild",
+        "www.avalon-gazette.example: The Gazette / Harbour / Council orders breakwater rebuild",
+    ],
+)
+def test_a_title_element_that_begins_with_the_site_ends_with_the_headline(title: str) -> None:
+    # "Site - Section - Headline", with a screen reader's <h1> above the story's: the story's
+    # <h1> is the end of the <title>, and it is the headline, not the site's name.
+    head = '<meta property="og:site_name" content="Avalon Gazette">'
+    html = _page(head, title=title).replace("<header>", "<header><h1>Navigation and service</h1>")
+    got = _extract(html, url="https://www.avalon-gazette.example/harbour/1.html")
+    assert got.title == "Council orders breakwater rebuild"
+
+
+def test_soft_hyphens_leave_titles_and_names() -> None:
+    head = (
+        '<meta property="og:title" content="Coun\xadcil or\xadders break\xadwater rebuild">'
+        '<meta name="author" content="Mara Qu\xadill">'
+    )
+    got = _extract(_page(head))
+    assert (got.title, got.authors) == ("Council orders breakwater rebuild", ("Mara Quill",))
+
+
 # --- Authors
 
 
