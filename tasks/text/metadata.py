@@ -6,10 +6,12 @@ all the page's sources by rules measured on real pages (docs/extraction.md):
 
 - **title**: every source (``og:title``, ``twitter:title``, JSON-LD ``headline``, ``<title>``,
   the ``<h1>``) without the site's name (``… | CNN``, ``… - Autoblog``, ``DW – 28.04.2023``);
-  the page's own ``<h1>`` when it is the same headline as the declared one, or when nothing is
-  declared. A masthead ``<h1>`` is the site's name (a logo's class, or the part the ``<title>``
-  adds to the declared headline), and so never the title; a declared site name that is the
-  headline itself is none.
+  the page's own ``<h1>`` when it is the same headline as the declared one (of several, one a
+  meta tag declares over one only ``<title>`` holds, then the one that is most of it), or when
+  nothing is declared. A masthead ``<h1>`` is the site's name (a logo's class, the part the
+  ``<title>`` adds to the declared headline, or the end of a ``<title>`` that does not begin
+  with the site), and so never the title; a declared site name that is the headline itself is
+  none. Soft hyphens are taken out.
 - **authors**: JSON-LD ``author`` in all its shapes (strings, objects, lists, ``@id``
   references to ``Person`` nodes, ``givenName``/``familyName``), ``<meta>`` authors, else the
   byline in the page; split and cleaned by :mod:`tasks.text.authors`, organisations kept apart.
@@ -768,18 +770,31 @@ def _choose_title(
                 if heading.kind != "site" and key and whole in (f"{key} {headline}", f"{headline} {key}"):
                     sites += (heading.text,)
     stripped = [_strip_site(t, sites) for t in sources]
-    stripped_keys = {fold(t) for t in stripped if t}
     site_keys = {fold(t) for t in sites}
 
-    def agrees(text: str) -> bool:
+    folded = [fold(t) for t in stripped]
+
+    def agreement(text: str) -> tuple[bool, float] | None:
+        """Whether ``text`` is (all of, or a part of ten letters or more of) a headline declared
+        in a meta tag or JSON-LD, not only in ``<title>``, and how much of it; None when it is
+        none of the page's headlines."""
         key = fold(text)
-        return bool(key) and any(key == k or (len(key) >= 10 and key in k) for k in stripped_keys)
+        scores = [
+            (i < len(declared), len(key) / len(k))
+            for i, k in enumerate(folded)
+            if key and (key == k or (len(key) >= 10 and key in k))
+        ]
+        return max(scores) if scores else None
 
     candidates = [h for h in marked if h.kind != "site" and fold(h.text) not in site_keys]
+    agreeing = [(score, -n, h.text) for n, h in enumerate(candidates) if (score := agreement(h.text)) is not None]
+    if agreeing:
+        # The visible headline, when it is one the page declares: of several, the one a meta tag
+        # declares over one only <title> holds (a section's <h1>News</h1> in "News - Site"), then
+        # the one that is most of it ("Fachmeldungen" is a part of "Fachmeldungen - Verkündung
+        # des ...", the story's <h1> nearly all), then the first.
+        return max(agreeing)[2]
     for heading in candidates:
-        # The visible headline, when it is the one the page declares (in any of its sources).
-        if agrees(heading.text):
-            return heading.text
         # A heading that holds a declared headline and more (a kicker, a section label, a date
         # run into it: "Tunesien Große Aufgaben ..."): the declared headline is the clean one.
         key = fold(heading.text)

@@ -361,6 +361,27 @@ def test_a_title_element_that_begins_with_the_site_ends_with_the_headline(title:
     assert got.title == "Council orders breakwater rebuild"
 
 
+def test_of_two_h1s_the_one_a_meta_tag_declares_is_the_headline() -> None:
+    # A section's <h1>News</h1> is all of <title>News - Avalon Gazette</title> once the site is
+    # gone; the story's <h1> is the og:title.
+    head = (
+        '<meta property="og:title" content="Council orders breakwater rebuild">'
+        '<meta property="og:site_name" content="Avalon Gazette">'
+    )
+    html = _page(head, title="News - Avalon Gazette").replace("<header>", "<header><h1>News</h1>")
+    assert _extract(html).title == "Council orders breakwater rebuild"
+
+
+def test_of_two_h1s_in_the_title_element_the_one_that_is_most_of_it_is_the_headline() -> None:
+    # <title>Site - Section - Headline</title>: the section's marked <h1> is a part of it, the
+    # story's <h1> most of it.
+    html = _page(
+        '<meta property="og:site_name" content="Avalon Gazette">',
+        title="Avalon Gazette - Press releases and notices - Council orders breakwater rebuild",
+    ).replace("<header>", '<header><h1 class="headline">Press releases and notices</h1>')
+    assert _extract(html).title == "Council orders breakwater rebuild"
+
+
 def test_soft_hyphens_leave_titles_and_names() -> None:
     head = (
         '<meta property="og:title" content="Coun\xadcil or\xadders break\xadwater rebuild">'
