@@ -10,8 +10,8 @@ all the page's sources by rules measured on real pages (docs/extraction.md):
   meta tag declares over one only ``<title>`` holds, then the one that is most of it), or when
   nothing is declared. A masthead ``<h1>`` is the site's name (a logo's class, the part the
   ``<title>`` adds to the declared headline, or the end of a ``<title>`` that does not begin
-  with the site), and so never the title; a declared site name that is the headline itself is
-  none. Soft hyphens are taken out.
+  with the site, when it is no longer than the segment before), and so never the title; a
+  declared site name that is the headline itself is none. Soft hyphens are taken out.
 - **authors**: JSON-LD ``author`` in all its shapes (strings, objects, lists, ``@id``
   references to ``Person`` nodes, ``givenName``/``familyName``), ``<meta>`` authors, else the
   byline in the page; split and cleaned by :mod:`tasks.text.authors`, organisations kept apart.
@@ -32,7 +32,7 @@ from tasks.core.identity import site_host
 from tasks.text.authors import fold, named_like_a_publication, parse_authors
 from tasks.text.dates import DateCandidate
 from tasks.text.names import is_given_name
-from tasks.text.words import without_soft_hyphens
+from tasks.text.words import count_words, without_soft_hyphens
 
 # ---------------------------------------------------------------------------------------------
 # What is read where
@@ -762,7 +762,15 @@ def _choose_title(
         # Unless the <title> begins with the site ("Site - Section - Headline", "www.site.de:
         # Section / Headline"): then its last segment is the headline.
         if len(parts) >= 2 and not _site_segment(sitenames)(parts[0]) and not _names_host(parts[0], sitenames):
-            sites += tuple(h.text for h in marked if h.kind == "plain" and fold(h.text) == fold(parts[-1]))
+            sites += tuple(
+                h.text
+                for h in marked
+                if h.kind == "plain"
+                and fold(h.text) == fold(parts[-1])
+                # (A blog's name is seldom longer than its post's title: a longer <h1> there is
+                # the headline after a section's name, "News - Headline".)
+                and count_words(h.text) <= count_words(parts[0])
+            )
         whole = fold(page_title)
         for headline in {fold(t) for t in declared} - {whole, ""}:
             for heading in marked:

@@ -345,6 +345,13 @@ def test_the_h1_at_the_end_of_the_title_element_is_the_site_name() -> None:
     assert _extract(html).title == "Rebuilding the breakwater"
 
 
+def test_an_h1_longer_than_the_segment_before_it_is_the_headline_not_the_site() -> None:
+    # "News - Headline" with the headline's <h1>: a blog's name is no longer than its post's title.
+    assert (
+        _extract(_page(title="News - Council orders breakwater rebuild")).title == "Council orders breakwater rebuild"
+    )
+
+
 @pytest.mark.parametrize(
     "title",
     [
