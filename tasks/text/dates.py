@@ -455,6 +455,14 @@ _UPDATED = re.compile(
 )
 
 
+#: A photo's credit right after a date: the date is a wire photo's caption's ("Paris, France,
+#: January 16, 2020. REUTERS/Gonzalo Fuentes", "... Julien De Rosa/Pool via REUTERS", "(AP Photo/Name)").
+_PHOTO_CREDIT = re.compile(
+    r"[.,]?\s{0,3}\(?(?:AP Photo/|REUTERS/|AFP/"
+    r"|(?:[^\W\d_][\w'’.-]*[\s/]){1,4}(?:via\s)?(?:REUTERS|AFP|Getty Images)\b)"
+)
+
+
 #: Around the date of a line that is a date and nothing else: a bullet, and a label or a weekday
 #: before it ("Veröffentlichung:", "Montag,", "الأربعاء،"), a time after it ("13:43", "10:00 Uhr",
 #: "12:19 م"). Not quotes, pipes or a leading full stop: a line of code, a table row, a fragment
@@ -499,6 +507,8 @@ def date_in_text(text: str, *, now: datetime, monthfirst: bool = False) -> str |
                 continue
             if _UPDATED.search(text, max(0, match.start() - 30), match.start()):
                 continue  # "updated on 20.03.2025": the page's update, not its publication
+            if _PHOTO_CREDIT.match(text, match.end()):
+                continue  # "... in Paris, January 16, 2020. REUTERS/Name": a photo's caption
             if found <= now and found.year >= 1990:
                 best = (match.start(), found.date().isoformat())
                 break

@@ -272,6 +272,15 @@ def test_date_in_text_reads_month_names_of_many_languages(line: str, day: str) -
     assert date_in_text(line, now=NOW) == day
 
 
+def test_a_wire_photos_caption_date_is_passed_over() -> None:
+    caption = "Protesters gather in Paris, France, January 16, 2020. Julien De Rosa/Pool via REUTERS"
+    assert date_in_text(f"{caption}\nJanuary 18, 2020\nPARIS (Reuters) - Protesters", now=NOW) == "2020-01-18"
+    assert date_in_text("The mayor, March 3, 2021. REUTERS/Ana Lima\nMarch 4, 2021", now=NOW) == "2021-03-04"
+    assert date_in_text("In Ohio on May 2, 2022 (AP Photo/Tom Kay)", now=NOW) is None
+    # A date in a sentence about the agency is a date.
+    assert date_in_text("On May 2, 2022 the agency said", now=NOW) == "2022-05-02"
+
+
 def test_a_month_name_that_names_two_months_is_no_date() -> None:
     # Levantine "kanun" is December ("kanun al-awwal") or January ("kanun al-thani"): no guess.
     assert date_in_text("15 كانون الثاني 2020", now=NOW) is None
