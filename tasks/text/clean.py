@@ -342,14 +342,34 @@ def headline(draft: Draft) -> tuple[Draft, int]:
     return replace(draft, title=candidate.rstrip("."), paragraphs=draft.paragraphs[1:]), 1
 
 
+#: A line near the top that is the title after this many words or fewer is the headline with its
+#: kicker ("Schifffahrt Neue Fähre ..." for the title "Neue Fähre ...").
+KICKER_WORDS = 5
+#: ... when the title has this many words or more: a line that ends with a title of one or two
+#: words ("Autokredit", "Muffin Grundrezept") is as often the body's own subheading.
+KICKER_TITLE_WORDS = 3
+#: How many of the first lines are looked at for a headline with its kicker.
+KICKER_LINES = 3
+
+
 def title_echo(draft: Draft) -> tuple[Draft, int]:
-    """Drop lines that repeat the title, in any case, with or without a marker or full stop."""
+    """Drop lines that repeat the title, in any case, with or without a marker or full stop, and
+    near the top, the title after a short kicker."""
     if not draft.title:
         return draft, 0
     key = normalise(draft.title)
     if not key:
         return draft, 0
-    kept = tuple(p for p in draft.paragraphs if _key(_strip_marker(p)) != key)
+    kickers = len(key.split()) >= KICKER_TITLE_WORDS
+
+    def echoes(index: int, paragraph: str) -> bool:
+        line = _key(_strip_marker(paragraph))
+        if line == key:
+            return True
+        kicker = line[: -len(key)]
+        return kickers and index < KICKER_LINES and line.endswith(" " + key) and len(kicker.split()) <= KICKER_WORDS
+
+    kept = tuple(p for i, p in enumerate(draft.paragraphs) if not echoes(i, p))
     return replace(draft, paragraphs=kept), len(draft.paragraphs) - len(kept)
 
 

@@ -11,7 +11,9 @@ all the page's sources by rules measured on real pages (docs/extraction.md):
   nothing is declared. A masthead ``<h1>`` is the site's name (a logo's class, the part the
   ``<title>`` adds to the declared headline, or the end of a ``<title>`` that does not begin
   with the site, when it is no longer than the segment before), and so never the title; a
-  declared site name that is the headline itself is none. Soft hyphens are taken out.
+  declared site name that is the headline itself is none. A heading's kicker that its markup
+  sets apart (a first part classed ``dachzeile``, ``kicker``, ``topic-label``; a part classed
+  ``headline``) is no part of the headline. Soft hyphens are taken out.
 - **authors**: JSON-LD ``author`` in all its shapes (strings, objects, lists, ``@id``
   references to ``Person`` nodes, ``givenName``/``familyName``), ``<meta>`` authors, else the
   byline in the page; split and cleaned by :mod:`tasks.text.authors`, organisations kept apart.
@@ -718,10 +720,42 @@ class _Heading:
     kind: str
 
 
+#: A class of a heading's first part that says it is a kicker or a section's label, not the
+#: headline (``<h1><span class="dachzeile">Interne Unterlagen</span> Daten gehackt</h1>``).
+_KICKER_CLASS = re.compile(
+    r"(?i)kicker|dachzeile|topline|overline|roofline|eyebrow|subtitle|sub-title|topic|label|rubri|ressort|small"
+)
+#: A class of a heading's part that says it is the headline itself (not a sub-headline).
+_HEADLINE_CLASS = re.compile(r"(?i)(?<!sub)(?<!sub[-_])\bheadline\b|__headline\b")
+
+
+def _heading_text(element: lxml.html.HtmlElement) -> str:
+    """A heading's text without the kicker it starts with, when its markup sets it apart: a part
+    classed as the headline, else a first part classed as a kicker or label that more follows."""
+    text = " ".join(element.text_content().split())
+    parts = list(element)
+    if not parts:
+        return text
+    for part in element.iterdescendants():
+        kind = part.get("class") or ""
+        if (_HEADLINE_CLASS.search(kind) and not _KICKER_CLASS.search(kind)) or part.get("itemprop") == "headline":
+            headline = " ".join(part.text_content().split())
+            if len(headline) >= 10 and headline != text:
+                return headline
+            break
+    first = parts[0]
+    if not (element.text or "").strip() and _KICKER_CLASS.search(first.get("class") or ""):
+        kicker = " ".join(first.text_content().split())
+        rest = text[len(kicker) :].strip(" :–—-|")
+        if kicker and text.startswith(kicker) and len(rest.split()) >= 2:
+            return rest
+    return text
+
+
 def _headings(elements: list[lxml.html.HtmlElement]) -> list[_Heading]:
     out = []
     for element in elements:
-        text = " ".join(element.text_content().split())
+        text = _heading_text(element)
         if not text or len(text) > 300:
             continue
         marker = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"

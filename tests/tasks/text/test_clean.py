@@ -266,6 +266,17 @@ def test_title_echo() -> None:
     assert title_echo(_draft("Harbour works begin", P1)) == (_draft("Harbour works begin", P1), 0)
 
 
+def test_title_echo_with_a_kicker_near_the_top() -> None:
+    # The headline's line with the kicker its <h1> set apart ("Port news" over the headline).
+    line = "Port news: Harbour works begin today"
+    late = "The council said: harbour works begin today"
+    draft = _draft(line, P1, P2, late, title="Harbour works begin today")
+    assert title_echo(draft) == (_draft(P1, P2, late, title="Harbour works begin today"), 1)
+    # A title of two words that a line of the body ends with is that line's own subheading.
+    short = _draft("Five tips for a car loan", P1, title="Car loan")
+    assert title_echo(short) == (short, 0)
+
+
 def test_repeated_body() -> None:
     draft = _draft(P1, P2, P3, P4, P1, P2, P3, "Photo: Avalon Gazette")
     out, hits = repeated_body(draft)

@@ -389,6 +389,26 @@ def test_of_two_h1s_in_the_title_element_the_one_that_is_most_of_it_is_the_headl
     assert _extract(html).title == "Council orders breakwater rebuild"
 
 
+@pytest.mark.parametrize(
+    "h1",
+    [
+        '<span class="dachzeile">Harbour works</span> Council orders breakwater rebuild',
+        '<div class="topic-label"> Harbour works </div> Council orders breakwater rebuild',
+        '<span class="kicker">Harbour works</span><span>: </span>'
+        '<span class="headline">Council orders breakwater rebuild</span>',
+        '<span class="article__subheadline">Harbour works</span><br><span itemprop="headline">Council orders breakwater'
+        " rebuild</span>",
+    ],
+)
+def test_a_kicker_the_h1s_markup_sets_apart_is_not_the_title(h1: str) -> None:
+    assert _extract(_page(title="Avalon Gazette", h1=h1)).title == "Council orders breakwater rebuild"
+
+
+def test_an_h1_with_a_part_that_is_no_kicker_keeps_its_whole_text() -> None:
+    h1 = '<span class="city">Avalon:</span> council orders breakwater rebuild'
+    assert _extract(_page(title="Avalon Gazette", h1=h1)).title == "Avalon: council orders breakwater rebuild"
+
+
 def test_soft_hyphens_leave_titles_and_names() -> None:
     head = (
         '<meta property="og:title" content="Coun\xadcil or\xadders break\xadwater rebuild">'
