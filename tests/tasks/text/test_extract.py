@@ -157,6 +157,28 @@ def test_a_photo_credit_date_is_not_the_publication_date() -> None:
     assert (got.published_at, got.date_source) == (None, "none")
 
 
+@pytest.mark.parametrize(
+    ("line", "lang", "day"),
+    [
+        ("Veröffentlicht am 16.08.2019", "de", datetime(2019, 8, 16, tzinfo=UTC)),
+        ("Erschienen am: 13.10.2021", "de-CH", datetime(2021, 10, 13, tzinfo=UTC)),
+        ("Publié le 29 juin 2019", "fr", datetime(2019, 6, 29, tzinfo=UTC)),
+        ("Published on Monday, March 3, 2025", "en-US", datetime(2025, 3, 3, tzinfo=UTC)),
+    ],
+)
+def test_a_publication_label_by_the_headline_beats_a_meta_date(line: str, lang: str, day: datetime) -> None:
+    head = '<meta property="article:published_time" content="2024-11-20T09:00:00Z">'
+    got = _extract(_page(head, lang=lang).replace("</h1>", f"</h1>\n<p>{line}</p>"))
+    assert (got.published_at, got.date_source) == (day, "text")
+
+
+def test_another_publications_date_is_no_publication_label() -> None:
+    head = '<meta property="article:published_time" content="2024-11-20T09:00:00Z">'
+    line = "Une tribune publiée par Les Echos (26/11/2019), reprise ici."
+    got = _extract(_page(head).replace("</h1>", f"</h1>\n<p>{line}</p>"))
+    assert got.published_at == datetime(2024, 11, 20, 9, tzinfo=UTC)
+
+
 def test_canonical_url_is_read() -> None:
     got = _extract(_page('<link rel="canonical" href=" https://gazette.example/news/breakwater-vote ">'))
     assert got.url == "https://gazette.example/news/breakwater-vote"
