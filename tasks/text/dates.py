@@ -250,6 +250,11 @@ def decide_published(
         # Only a later date: an update, or the publication of a story first dated as a draft;
         # an earlier one the page prints is a related story's or an old page's.
         chosen = next((p for p in (*declared, *modified) if shown in p.days and p.at > chosen.at), chosen)
+        # A numeric date that reads either way ("11/01/2023") that the page prints the other
+        # way round (1 November): the page's own locale wrote it.
+        swapped = _read_the_other_way(chosen, now=now, monthfirst=monthfirst)
+        if swapped is not None and shown in swapped.days:
+            chosen = swapped
     in_url = date_from_url(url, now=now)
     if in_url is not None:
         url_day = in_url[0]
@@ -291,6 +296,19 @@ class _Parsed:
     def days(self) -> tuple[date, date]:
         """The UTC day and the day as written (the local day when the string has its offset)."""
         return (self.at.date(), self.written.date())
+
+
+_EITHER_WAY = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{4}\b")
+
+
+def _read_the_other_way(parsed: _Parsed, *, now: datetime, monthfirst: bool) -> _Parsed | None:
+    """``parsed`` read with day and month the other way round, when its string reads both ways
+    (both numbers 12 or less, and not the same); else None."""
+    match = _EITHER_WAY.match(parsed.candidate.raw)
+    if match is None or match.group(1) == match.group(2) or max(int(match.group(1)), int(match.group(2))) > 12:
+        return None
+    written = parse_written(parsed.candidate.raw, now=now, dayfirst=monthfirst)
+    return _Parsed(_utc(written), written, parsed.candidate) if written is not None else None
 
 
 def _utc(written: datetime) -> datetime:

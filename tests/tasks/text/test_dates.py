@@ -297,6 +297,15 @@ def test_a_printed_date_picks_the_later_declared_date_it_shows() -> None:
     assert _decide(("2025-02-03T09:30:00Z", "json-ld"), ("2025-01-20", "text")).at == _utc(2025, 2, 3, 9, 30)
 
 
+def test_a_declared_date_that_reads_either_way_takes_the_printed_reading() -> None:
+    # "11/01/2023" read day first is 11 January; the page prints 1 November: month first.
+    got = _decide(("11/01/2023 12:43:00", "meta"), ("2023-11-01", "text"))
+    assert got.at == _utc(2023, 11, 1, 12, 43)
+    # A printed date that is neither reading changes nothing; nor does one on a date that reads one way.
+    assert _decide(("11/01/2023 12:43:00", "meta"), ("2023-05-01", "text")).at == _utc(2023, 1, 11, 12, 43)
+    assert _decide(("13/01/2023", "meta"), ("2023-01-13", "text")).at == _utc(2023, 1, 13)
+
+
 def test_a_printed_date_that_agrees_with_the_page_stands_against_the_url() -> None:
     url = "https://news.example.org/2025/02/03/story"
     got = _decide(("2025-02-09T11:00:00Z", "json-ld"), ("2025-02-09", "text"), url=url)
