@@ -232,6 +232,7 @@ def decide_published(
     """
     first_text: str | None = None
     parsed: list[_Parsed] = []
+    zone = publisher_zone(region, url)
     for candidate in candidates:
         written = parse_written(candidate.raw, now=now, dayfirst=not monthfirst)
         if written is None:
@@ -240,7 +241,7 @@ def decide_published(
             continue
         if candidate.source == "feed":
             return PublishedDate(_utc(written), candidate.raw, "feed")
-        parsed.append(_Parsed(_utc(written), written, candidate))
+        parsed.append(_Parsed(_utc(written, zone), written, candidate))
     declared = [p for p in parsed if p.candidate.source not in ("text", "modified")]
     modified = [p for p in parsed if p.candidate.source == "modified"]
     text = [p for p in parsed if p.candidate.source == "text"]
@@ -280,7 +281,7 @@ def decide_published(
     if chosen is None:
         return PublishedDate(raw=first_text)
     found = chosen.candidate.source
-    raw = _local_raw(chosen, parsed, publisher_zone(region, url))
+    raw = _local_raw(chosen, parsed, zone)
     return PublishedDate(chosen.at, raw, "meta" if found == "modified" else found)
 
 
@@ -311,8 +312,16 @@ def _read_the_other_way(parsed: _Parsed, *, now: datetime, monthfirst: bool) -> 
     return _Parsed(_utc(written), written, parsed.candidate) if written is not None else None
 
 
-def _utc(written: datetime) -> datetime:
-    return written.replace(tzinfo=UTC) if written.tzinfo is None else written.astimezone(UTC)
+def _utc(written: datetime, zone: tzinfo | None = None) -> datetime:
+    """``written`` in UTC. A time of day written without a zone is the publisher's wall time
+    when its ``zone`` is known (on the dev pages that also give the moment with an offset, 17 of
+    22 such times are local, 2 UTC); a day without a time, or with nothing known, stays as UTC."""
+    if written.tzinfo is not None:
+        return written.astimezone(UTC)
+    if zone is not None and (written.hour, written.minute, written.second) != (0, 0, 0):
+        local = zone.localize(written) if isinstance(zone, pytz.BaseTzInfo) else written.replace(tzinfo=zone)
+        return local.astimezone(UTC)
+    return written.replace(tzinfo=UTC)
 
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")

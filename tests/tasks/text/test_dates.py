@@ -297,6 +297,21 @@ def test_a_printed_date_picks_the_later_declared_date_it_shows() -> None:
     assert _decide(("2025-02-03T09:30:00Z", "json-ld"), ("2025-01-20", "text")).at == _utc(2025, 2, 3, 9, 30)
 
 
+def test_a_time_without_a_zone_is_the_publishers_wall_time() -> None:
+    def decide(raw: str, region: str | None) -> PublishedDate:
+        return decide_published([DateCandidate(raw, "json-ld")], now=NOW, region=region)
+
+    # 22:30 in Berlin (UTC+1 in February) is 21:30 UTC; the raw string keeps the local day.
+    assert decide("2025-02-17 22:30:00", "de") == PublishedDate(
+        _utc(2025, 2, 17, 21, 30), "2025-02-17 22:30:00", "json-ld"
+    )
+    # 22:17 in Bogotá (UTC-5) is the next day in UTC.
+    assert decide("2025-05-05 22:17:36", "co").at == _utc(2025, 5, 6, 3, 17) + timedelta(seconds=36)
+    # A day without a time, or a publisher of no known country: as written, in UTC.
+    assert decide("2025-02-17", "de").at == _utc(2025, 2, 17)
+    assert decide("2025-02-17 22:30:00", None).at == _utc(2025, 2, 17, 22, 30)
+
+
 def test_a_declared_date_that_reads_either_way_takes_the_printed_reading() -> None:
     # "11/01/2023" read day first is 11 January; the page prints 1 November: month first.
     got = _decide(("11/01/2023 12:43:00", "meta"), ("2023-11-01", "text"))
