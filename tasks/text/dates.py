@@ -206,6 +206,12 @@ _EARLIEST_OFFSET = timedelta(hours=14)
 _LATEST_OFFSET = timedelta(hours=12)
 
 
+def falls_on(moment: datetime, day: str) -> bool:
+    """Whether ``moment`` falls on ``day`` (``YYYY-MM-DD``) somewhere on Earth (UTC-12 to UTC+14)."""
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return start - _EARLIEST_OFFSET <= moment < start + _DAY + _LATEST_OFFSET
+
+
 def decide_published(
     candidates: Iterable[DateCandidate],
     *,

@@ -25,7 +25,7 @@ from trafilatura.settings import Document
 
 from tasks.core.errors import EmptyExtraction, ExtractionError
 from tasks.core.records import Extracted, RawDocument
-from tasks.text.dates import DateCandidate, date_in_text, decide_published, short_year_date
+from tasks.text.dates import DateCandidate, date_in_text, decide_published, falls_on, short_year_date
 from tasks.text.metadata import PageMetadata, page_bylines, read_metadata
 from tasks.text.selectors import install as install_selectors
 from tasks.text.words import count_words
@@ -130,9 +130,7 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         candidates.append(DateCandidate(line, "text"))
     published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst, region=meta.region)
     labelled = _labelled_date(page_text, meta.title, now, monthfirst)
-    if labelled and (
-        published.at is None or labelled not in (published.at.date().isoformat(), (published.raw or "")[:10])
-    ):
+    if labelled and (published.at is None or not falls_on(published.at, labelled)):
         # The page says in words when it was published ("Veröffentlicht am 16.08.2019" by the
         # headline): that is its date, whatever a meta tag says (an update, a re-indexing).
         published = decide_published([DateCandidate(labelled, "text")], now=now, monthfirst=monthfirst)

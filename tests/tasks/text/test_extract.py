@@ -172,6 +172,14 @@ def test_a_publication_label_by_the_headline_beats_a_meta_date(line: str, lang: 
     assert (got.published_at, got.date_source) == (day, "text")
 
 
+def test_a_publication_label_on_the_meta_dates_local_day_changes_nothing() -> None:
+    # 11:15 PM in New York on 8 November is 9 November in UTC: the same moment, kept with its time.
+    head = '<meta property="article:published_time" content="2024-11-09T04:15:00Z">'
+    html = _page(head, lang="en").replace("</h1>", "</h1>\n<p>Published November 8, 2024, 11:15 PM</p>")
+    got = _extract(html)
+    assert got.published_at == datetime(2024, 11, 9, 4, 15, tzinfo=UTC)
+
+
 def test_another_publications_date_is_no_publication_label() -> None:
     head = '<meta property="article:published_time" content="2024-11-20T09:00:00Z">'
     line = "Une tribune publiée par Les Echos (26/11/2019), reprise ici."
