@@ -137,6 +137,8 @@ _ORG_OF = re.compile(
 #: its role word): a publication's or a team's. Not German "Der", "Die": bloggers sign as "Der
 #: Michel" (measured: 2 dev pages lost, 1 gained); nor "Le", "La", "El": "Le Pen", "La Toya".
 _ARTICLES_NO_NAME_STARTS_WITH = frozenset({"the"})
+#: A bracketed addition to a name: "(www.dw.com)", "(dpa)".
+_BRACKETED = re.compile(r"\s*\([^)]*\)")
 _NAME_PARTICLES = frozenset(
     {"van", "von", "de", "da", "del", "der", "den", "di", "du", "la", "le", "des", "dos", "das", "do"}
     | {"ten", "ter", "zu", "bin", "ibn", "al", "el", "mac", "mc", "y", "e", "st", "st."}
@@ -166,7 +168,8 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), persona
     one of them is the site, not a person, unless the site is a person's (``personal_site``: a
     blog on a blogging platform, named after its author).
     """
-    sites = {key for key in (fold(s) for s in sitenames) if key}
+    # A site's name with what it adds in brackets ("Deutsche Welle (www.dw.com)") is its name too.
+    sites = {key for name in sitenames for key in (fold(name), fold(_BRACKETED.sub("", name))) if key}
     site_words = {key.replace(" ", "") for key in sites}
     persons: dict[str, str] = {}
     orgs: dict[str, str] = {}
@@ -177,7 +180,9 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), persona
             key = fold(name)
             if not key or key in _ARTICLES_NO_NAME_STARTS_WITH:
                 continue
-            is_site = not personal_site and (key in sites or key.replace(" ", "") in site_words)
+            # (With an article before it: "Die FURCHE" on furche.at.)
+            bare = key.split(" ", 1)[1] if key.split(" ", 1)[0] in _LEADING_ARTICLES and " " in key else key
+            is_site = not personal_site and any(k in sites or k.replace(" ", "") in site_words for k in (key, bare))
             # The site's own name is an organisation (on a blogging platform it is the blogger's).
             if (
                 _ORG_WORDS.search(name)

@@ -273,8 +273,16 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         for name, is_org in found.jsonld_page_authors:
             (found.jsonld_orgs if is_org else found.jsonld_authors).append(name)
     # A site named after a person (its JSON-LD says so) does not make that person the site.
-    # (Unless its name reads as a publication's: "Le Monde" typed as a Person is still the site.)
-    author_sites = tuple(s for s in sitenames if fold(s) not in found.persons or named_like_a_publication(s))
+    # (Unless its name reads as a publication's: "Le Monde" typed as a Person is still the site;
+    # so is one word that is no first name and no handle, "Makronom": a CMS's user named after
+    # the site, not "happyface313".)
+    author_sites = tuple(
+        s
+        for s in sitenames
+        if fold(s) not in found.persons
+        or named_like_a_publication(s)
+        or (len(s.split()) == 1 and not is_given_name(s) and not any(c.isdigit() for c in s))
+    )
     parsed = parse_authors(found.jsonld_authors or found.meta_authors, sitenames=author_sites, personal_site=personal)
     organisations = tuple(dict.fromkeys((*found.jsonld_orgs, *parsed.organisations)))
     return PageMetadata(

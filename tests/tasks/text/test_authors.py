@@ -153,6 +153,9 @@ def test_co_is_a_surname() -> None:
 def test_the_site_is_an_organisation_unless_it_is_a_blog_on_a_platform() -> None:
     assert parse_authors(["Autoblog"], sitenames=["Autoblog", "autoblog.com"]).organisations == ("Autoblog",)
     assert parse_authors(["Madame Quill"], sitenames=["Madame Quill"]).organisations == ("Madame Quill",)
+    # The site's name with a bracketed addition, or the byline with an article before it.
+    assert parse_authors(["Avalon Radio"], sitenames=["Avalon Radio (www.avalon.example)"]).persons == ()
+    assert parse_authors(["Die FURCHE"], sitenames=["furche"]).organisations == ("Die FURCHE",)
     # A blog on a blogging platform is named after its author.
     assert parse_authors(["quillblog"], sitenames=["quillblog"], personal_site=True).persons == ("quillblog",)
 

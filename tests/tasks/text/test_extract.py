@@ -769,6 +769,17 @@ def test_person_typed_also_as_organisation_is_a_person() -> None:
     assert _extract(_page(_jsonld(payload))).authors == ("Mara Quill",)
 
 
+@pytest.mark.parametrize(("name", "persons"), [("Harbourwatch", ()), ("quill313", ("quill313",))])
+def test_a_cms_user_named_after_the_site_is_the_site(name: str, persons: tuple[str, ...]) -> None:
+    # A CMS types the account that posts as Person, named after the site: one word that is no
+    # first name is the site's own account; a handle with digits is someone's.
+    payload = (
+        f'{{"@graph": [{{"@type": "WebSite", "name": "{name}"}},'
+        f' {{"@type": "Person", "@id": "#u", "name": "{name}"}}, {{"@type": "Article", "author": {{"@id": "#u"}}}}]}}'
+    )
+    assert _extract(_page(_jsonld(payload))).authors == persons
+
+
 def test_a_webpage_author_when_no_article_node_names_one() -> None:
     payload = '{"@graph": [{"@type": "WebPage", "author": {"@type": "Person", "name": "Mara Quill"}}]}'
     assert _extract(_page(_jsonld(payload))).authors == ("Mara Quill",)
