@@ -151,6 +151,15 @@ def test_a_date_beside_the_headline_in_an_aside_is_found() -> None:
     assert (got.published_at, got.date_source) == (datetime(2025, 2, 17, tzinfo=UTC), "text")
 
 
+def test_a_date_in_its_own_element_glued_to_a_name_is_found() -> None:
+    # A forum post's header: the poster's name, the day and the time, each in an element of its
+    # own and nothing between them ("quill7728.09.1912:44" as one word in the page's text).
+    header = "<p><b>quill77</b><span>28.09.19</span><span>12:44</span></p>"
+    html = _page(lang="de").replace("</h1>", "</h1>" + header)
+    got = _extract(html)
+    assert (got.published_at, got.date_source) == (datetime(2019, 9, 28, tzinfo=UTC), "text")
+
+
 def test_a_photo_credit_date_is_not_the_publication_date() -> None:
     figure = '<figure><img src="wall.jpg"><figcaption>Photo: Ann Lee, 03.05.2013</figcaption></figure>'
     got = _extract(_after_headline(figure))
