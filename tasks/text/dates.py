@@ -480,12 +480,16 @@ _TEXT_DATES = (
 )
 
 
-# A label saying the date after it is an update, in the dev set's languages.
-_UPDATED = re.compile(
-    r"(?i)(?:updated|update|aktualisiert|actualizado|actualisé|mis à jour|aggiornato|atualizado|bijgewerkt"
+# The words of a label saying the date after it is an update, in the dev set's languages.
+_UPDATE_WORDS = (
+    r"updated|update|aktualisiert|actualizado|actualisé|mis à jour|aggiornato|atualizado|bijgewerkt"
     r"|zaktualizowano|uppdaterad|opdateret|oppdatert|päivitetty|更新"
-    r"|modified|modifié|modificado|modificato|änderung|geändert|gewijzigd|bearbeitet|edited)\W{0,12}(?:\w+\W{1,3}){0,2}$"
+    r"|modified|modifié|modificado|modificato|änderung|geändert|gewijzigd|bearbeitet|edited"
 )
+# Such a label in the few words before a date.
+_UPDATED = re.compile(rf"(?i)(?:{_UPDATE_WORDS})\W{{0,12}}(?:\w+\W{{1,3}}){{0,2}}$")
+#: Such a label, anywhere.
+UPDATE_LABEL = re.compile(rf"(?i)\b(?:{_UPDATE_WORDS})\b")
 
 
 #: A photo's credit right after a date: the date is a wire photo's caption's ("Paris, France,

@@ -25,7 +25,7 @@ from trafilatura.settings import Document
 
 from tasks.core.errors import EmptyExtraction, ExtractionError
 from tasks.core.records import Extracted, RawDocument
-from tasks.text.dates import DateCandidate, date_in_text, decide_published, falls_on, short_year_date
+from tasks.text.dates import UPDATE_LABEL, DateCandidate, date_in_text, decide_published, falls_on, short_year_date
 from tasks.text.metadata import PageMetadata, page_bylines, read_metadata
 from tasks.text.selectors import install as install_selectors
 from tasks.text.words import count_words
@@ -265,11 +265,16 @@ def _labelled_date(text: str, title: str | None, now: datetime, monthfirst: bool
     if at < 0:
         return None
     before, after = _DATE_LINE_WINDOW
-    window = text[max(0, at - before) : at + after]
-    for label in _PUBLISHED_LABEL.finditer(window):
-        gap = _LABEL_TO_DATE.match(window, label.end())
+    return _date_after_label(text[max(0, at - before) : at + after], _PUBLISHED_LABEL, now, monthfirst)
+
+
+def _date_after_label(text: str, labels: re.Pattern[str], now: datetime, monthfirst: bool) -> str | None:
+    """The day right after the first of ``labels`` in ``text`` that one follows (see
+    _LABEL_TO_DATE), as ``YYYY-MM-DD``."""
+    for label in labels.finditer(text):
+        gap = _LABEL_TO_DATE.match(text, label.end())
         if gap is not None:
-            found = date_in_text(window[label.end() : gap.end() + 30], now=now, monthfirst=monthfirst)
+            found = date_in_text(text[label.end() : gap.end() + 30], now=now, monthfirst=monthfirst)
             if found:
                 return found
     return None
@@ -290,7 +295,8 @@ def _last_resort_dates(
     time); a date printed by the headline in what the stripping removed (a header inside a
     <figure> or an <aside>, a script that writes the date), looked for on a copy parsed again; a
     date with a two-digit year by the headline; the last two again on the page's text with its
-    elements set apart (:func:`_spaced_text`)."""
+    elements set apart (:func:`_spaced_text`); a date labelled as the publication's, else as the
+    last change's, anywhere in that text."""
     # A generator: each is looked for only when the one before did not date the page.
     raw = _script_published(html)
     if raw:
@@ -303,6 +309,13 @@ def _last_resort_dates(
         yield raw
     spaced = _spaced_text(tree)
     raw = _date_line(spaced, title, now, monthfirst)[0] or _short_year_by_headline(spaced, title, now, monthfirst)
+    if raw:
+        yield raw
+    # A date the page labels as its publication or, failing that, its last change, wherever it
+    # stands ("Aktualisiert am 17.01.2021." under the article, "Last updated on Sep 21, 2017.").
+    raw = _date_after_label(spaced, _PUBLISHED_LABEL, now, monthfirst) or _date_after_label(
+        spaced, UPDATE_LABEL, now, monthfirst
+    )
     if raw:
         yield raw
 

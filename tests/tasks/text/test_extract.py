@@ -160,6 +160,13 @@ def test_a_date_in_its_own_element_glued_to_a_name_is_found() -> None:
     assert (got.published_at, got.date_source) == (datetime(2019, 9, 28, tzinfo=UTC), "text")
 
 
+def test_a_page_dated_only_by_its_last_change_takes_that_date() -> None:
+    # Nothing dates the page but the line under the article: the best date the page gives.
+    html = _page(lang="de").replace("</article>", "<p>Aktualisiert am 17.01.2021.</p></article>")
+    got = _extract(html)
+    assert (got.published_at, got.date_source) == (datetime(2021, 1, 17, tzinfo=UTC), "text")
+
+
 def test_a_photo_credit_date_is_not_the_publication_date() -> None:
     figure = '<figure><img src="wall.jpg"><figcaption>Photo: Ann Lee, 03.05.2013</figcaption></figure>'
     got = _extract(_after_headline(figure))
