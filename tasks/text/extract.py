@@ -247,15 +247,18 @@ def _date_line(text: str, title: str | None, now: datetime, monthfirst: bool) ->
     return date_in_text(text[max(0, at - before) : at], now=now, monthfirst=monthfirst), False
 
 
-#: A label saying the date right after it is the publication's, in the dev set's languages.
+#: A label saying the date right after it is the publication's, in the languages of the pages we ingest.
 _PUBLISHED_LABEL = re.compile(
-    r"(?i)\b(?:published|publié|publiée|publicado|publicada|pubblicato|pubblicata|veröffentlicht|erschienen"
-    r"|gepubliceerd|opublikowano|julkaistu|publicerad|publiceret|publisert)\b"
+    r"(?i)(?<![^\W\d_])(?:published|publié|publiée|publicado|publicada|pubblicato|pubblicata|veröffentlicht|erschienen"
+    r"|gepubliceerd|opublikowano|julkaistu|publicerad|publiceret|publisert|publikováno|zveřejněno|publicat"
+    r"|közzétéve|objavljeno|opublikované|опубликовано|опубліковано|δημοσιεύθηκε|δημοσίευση|yayınlanma"
+    r"|yayın tarihi|diterbitkan|dipublikasikan|نشر في|تاريخ النشر|פורסם|प्रकाशित|تاریخ انتشار|입력|게재"
+    r"|公開日|掲載日|配信日|发布时间|發布時間|发布日期|发表于|發表於|เผยแพร่)(?![^\W\d_])"
 )
 #: Between the label and its date's first digit: a colon and up to three words (``am``, ``le``,
 #: ``on Monday, March``); a name and a bracket ("publiée par Les Echos (26/11/2019)") make the
 #: date another publication's.
-_LABEL_TO_DATE = re.compile(r"[\s:]*(?:[^\W\d_]+[,:]?\s+){0,3}(?=\d)")
+_LABEL_TO_DATE = re.compile(r"[\s:：]*(?:[^\W\d_]+[,:]?\s+){0,3}(?=\d)")
 
 
 def _labelled_date(text: str, title: str | None, now: datetime, monthfirst: bool) -> str | None:

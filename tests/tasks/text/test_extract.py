@@ -180,6 +180,10 @@ def test_a_photo_credit_date_is_not_the_publication_date() -> None:
         ("Erschienen am: 13.10.2021", "de-CH", datetime(2021, 10, 13, tzinfo=UTC)),
         ("Publié le 29 juin 2019", "fr", datetime(2019, 6, 29, tzinfo=UTC)),
         ("Published on Monday, March 3, 2025", "en-US", datetime(2025, 3, 3, tzinfo=UTC)),
+        ("Опубликовано: 12.05.2020 10:00", "ru", datetime(2020, 5, 12, tzinfo=UTC)),
+        ("입력 2020.05.12 오전 10:00", "ko", datetime(2020, 5, 12, tzinfo=UTC)),
+        ("公開日：2020年5月12日", "ja", datetime(2020, 5, 12, tzinfo=UTC)),
+        ("Yayınlanma: 12.05.2020", "tr", datetime(2020, 5, 12, tzinfo=UTC)),
     ],
 )
 def test_a_publication_label_by_the_headline_beats_a_meta_date(line: str, lang: str, day: datetime) -> None:
