@@ -732,6 +732,7 @@ class _Heading:
 #: headline (``<h1><span class="dachzeile">Interne Unterlagen</span> Daten gehackt</h1>``).
 _KICKER_CLASS = re.compile(
     r"(?i)kicker|dachzeile|topline|overline|roofline|eyebrow|subtitle|sub-title|topic|label|rubri|ressort|small"
+    r"|surtitre|antetitulo|antetítulo|cintillo|volanta|occhiello|sobretitulo|chapeu"
 )
 #: A class of a heading's part that says it is the headline itself (not a sub-headline).
 _HEADLINE_CLASS = re.compile(r"(?i)(?<!sub)(?<!sub[-_])\bheadline\b|__headline\b")

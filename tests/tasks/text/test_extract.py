@@ -444,6 +444,7 @@ def test_of_two_h1s_in_the_title_element_the_one_that_is_most_of_it_is_the_headl
     [
         '<span class="dachzeile">Harbour works</span> Council orders breakwater rebuild',
         '<div class="topic-label"> Harbour works </div> Council orders breakwater rebuild',
+        '<span class="article-surtitre">Harbour works</span> Council orders breakwater rebuild',
         '<span class="kicker">Harbour works</span><span>: </span>'
         '<span class="headline">Council orders breakwater rebuild</span>',
         '<span class="article__subheadline">Harbour works</span><br><span itemprop="headline">Council orders breakwater'
