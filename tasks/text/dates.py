@@ -493,10 +493,11 @@ UPDATE_LABEL = re.compile(rf"(?i)\b(?:{_UPDATE_WORDS})\b")
 
 
 #: A photo's credit right after a date: the date is a wire photo's caption's ("Paris, France,
-#: January 16, 2020. REUTERS/Gonzalo Fuentes", "... Julien De Rosa/Pool via REUTERS", "(AP Photo/Name)").
+#: January 16, 2020. REUTERS/Gonzalo Fuentes", "... Julien De Rosa/Pool via REUTERS", "(AP Photo/Name)",
+#: "... am 12.05.2020. Foto: dpa").
 _PHOTO_CREDIT = re.compile(
-    r"[.,]?\s{0,3}\(?(?:AP Photo/|REUTERS/|AFP/"
-    r"|(?:[^\W\d_][\w'’.-]*[\s/]){1,4}(?:via\s)?(?:REUTERS|AFP|Getty Images)\b)"
+    r"[.,]?\s{0,3}\(?(?:AP Photo/|REUTERS/|AFP/|EPA/|(?:Foto|Photo|Bild|Crédit photo|Credit)\s?:"
+    r"|(?:[^\W\d_][\w'’.-]*[\s/]){1,4}(?:via\s)?(?:REUTERS|AFP|EPA|Getty Images|picture alliance)\b)"
 )
 
 

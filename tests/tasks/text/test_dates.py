@@ -277,6 +277,7 @@ def test_a_wire_photos_caption_date_is_passed_over() -> None:
     assert date_in_text(f"{caption}\nJanuary 18, 2020\nPARIS (Reuters) - Protesters", now=NOW) == "2020-01-18"
     assert date_in_text("The mayor, March 3, 2021. REUTERS/Ana Lima\nMarch 4, 2021", now=NOW) == "2021-03-04"
     assert date_in_text("In Ohio on May 2, 2022 (AP Photo/Tom Kay)", now=NOW) is None
+    assert date_in_text("Demonstranten in Berlin am 12.05.2020. Foto: dpa", now=NOW) is None
     # A date in a sentence about the agency is a date.
     assert date_in_text("On May 2, 2022 the agency said", now=NOW) == "2022-05-02"
 
