@@ -206,9 +206,9 @@ _EARLIEST_OFFSET = timedelta(hours=14)
 _LATEST_OFFSET = timedelta(hours=12)
 
 
-def falls_on(moment: datetime, day: str) -> bool:
-    """Whether ``moment`` falls on ``day`` (``YYYY-MM-DD``) somewhere on Earth (UTC-12 to UTC+14)."""
-    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+def falls_on(moment: datetime, day: date) -> bool:
+    """Whether ``moment`` falls on ``day`` somewhere on Earth (UTC-12 to UTC+14)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start - _EARLIEST_OFFSET <= moment < start + _DAY + _LATEST_OFFSET
 
 
@@ -265,12 +265,10 @@ def decide_published(
     in_url = date_from_url(url, now=now)
     if in_url is not None:
         url_day = in_url[0]
-        near = chosen is not None and url_day - _EARLIEST_OFFSET <= chosen.at < url_day + _DAY + _LATEST_OFFSET
+        near = chosen is not None and falls_on(chosen.at, url_day.date())
         # The local day after the URL's: the story's publication after a draft that named its
         # URL (the URL's date is when the slug was made), not another story's date.
-        next_day = (
-            chosen is not None and url_day + _DAY - _EARLIEST_OFFSET <= chosen.at < url_day + 2 * _DAY + _LATEST_OFFSET
-        )
+        next_day = chosen is not None and falls_on(chosen.at, (url_day + _DAY).date())
         if chosen is None or (
             shown not in chosen.days
             # a date found by searching the page is no match for the URL's
@@ -360,8 +358,7 @@ def _local_raw(chosen: _Parsed, parsed: list[_Parsed], zone: tzinfo | None = Non
             return other.written.isoformat()
         if not _HAS_TIME.search(other.candidate.raw):
             day = other.written.date()
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            if day != chosen.at.date() and start - _EARLIEST_OFFSET <= chosen.at < start + _DAY + _LATEST_OFFSET:
+            if day != chosen.at.date() and falls_on(chosen.at, day):
                 return day.isoformat()
             continue
         if not other_offset:

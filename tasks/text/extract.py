@@ -15,7 +15,7 @@ cleanup: here the only failure is a page with no text at all.
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import lxml.etree
 import lxml.html
@@ -130,7 +130,7 @@ def extract_html(doc: RawDocument, *, now: datetime, options: ExtractOptions | N
         candidates.append(DateCandidate(line, "text"))
     published = decide_published(candidates, now=now, url=url, monthfirst=monthfirst, region=meta.region)
     labelled = _labelled_date(page_text, meta.title, now, monthfirst)
-    if labelled and (published.at is None or not falls_on(published.at, labelled)):
+    if labelled and (published.at is None or not falls_on(published.at, date.fromisoformat(labelled))):
         # The page says in words when it was published ("Veröffentlicht am 16.08.2019" by the
         # headline): that is its date, whatever a meta tag says (an update, a re-indexing).
         published = decide_published([DateCandidate(labelled, "text")], now=now, monthfirst=monthfirst)
