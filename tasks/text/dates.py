@@ -259,7 +259,7 @@ def decide_published(
         chosen = next((p for p in (*declared, *modified) if shown in p.days and p.at > chosen.at), chosen)
         # A numeric date that reads either way ("11/01/2023") that the page prints the other
         # way round (1 November): the page's own locale wrote it.
-        swapped = _read_the_other_way(chosen, now=now, monthfirst=monthfirst)
+        swapped = _read_the_other_way(chosen, now=now, monthfirst=monthfirst, zone=zone)
         if swapped is not None and shown in swapped.days:
             chosen = swapped
     in_url = date_from_url(url, now=now)
@@ -306,14 +306,17 @@ class _Parsed:
 _EITHER_WAY = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{4}\b")
 
 
-def _read_the_other_way(parsed: _Parsed, *, now: datetime, monthfirst: bool) -> _Parsed | None:
+def _read_the_other_way(
+    parsed: _Parsed, *, now: datetime, monthfirst: bool, zone: tzinfo | None = None
+) -> _Parsed | None:
     """``parsed`` read with day and month the other way round, when its string reads both ways
-    (both numbers 12 or less, and not the same); else None."""
+    (both numbers 12 or less, and not the same); else None. Its time is read as the first
+    reading's was (in the publisher's ``zone``, see :func:`_utc`)."""
     match = _EITHER_WAY.match(parsed.candidate.raw)
     if match is None or match.group(1) == match.group(2) or max(int(match.group(1)), int(match.group(2))) > 12:
         return None
     written = parse_written(parsed.candidate.raw, now=now, dayfirst=monthfirst)
-    return _Parsed(_utc(written), written, parsed.candidate) if written is not None else None
+    return _Parsed(_utc(written, zone), written, parsed.candidate) if written is not None else None
 
 
 def _utc(written: datetime, zone: tzinfo | None = None) -> datetime:

@@ -320,6 +320,9 @@ def test_a_declared_date_that_reads_either_way_takes_the_printed_reading() -> No
     # A printed date that is neither reading changes nothing; nor does one on a date that reads one way.
     assert _decide(("11/01/2023 12:43:00", "meta"), ("2023-05-01", "text")).at == _utc(2023, 1, 11, 12, 43)
     assert _decide(("13/01/2023", "meta"), ("2023-01-13", "text")).at == _utc(2023, 1, 13)
+    # Its time is the publisher's wall time, as in the first reading (12:43 in Zurich is 11:43 UTC).
+    candidates = [DateCandidate("11/01/2023 12:43:00", "meta"), DateCandidate("2023-11-01", "text")]
+    assert decide_published(candidates, now=NOW, region="ch").at == _utc(2023, 11, 1, 11, 43)
 
 
 def test_a_printed_date_that_agrees_with_the_page_stands_against_the_url() -> None:
