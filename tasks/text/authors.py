@@ -181,7 +181,8 @@ def parse_authors(raws: Iterable[str], *, sitenames: Iterable[str] = (), persona
             if not key or key in _ARTICLES_NO_NAME_STARTS_WITH:
                 continue
             # (With an article before it: "Die FURCHE" on furche.at.)
-            bare = key.split(" ", 1)[1] if key.split(" ", 1)[0] in _LEADING_ARTICLES and " " in key else key
+            first, _, rest = key.partition(" ")
+            bare = rest if rest and first in _LEADING_ARTICLES else key
             is_site = not personal_site and any(k in sites or k.replace(" ", "") in site_words for k in (key, bare))
             # The site's own name is an organisation (on a blogging platform it is the blogger's).
             if (

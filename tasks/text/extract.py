@@ -264,10 +264,10 @@ _LABEL_TO_DATE = re.compile(r"[\s:：]*(?:[^\W\d_]+[,:]?\s+){0,3}(?=\d)")
 def _labelled_date(text: str, title: str | None, now: datetime, monthfirst: bool) -> str | None:
     """The day a publication label gives by the headline (in the window of :func:`_date_line`),
     as ``YYYY-MM-DD``; None when no label is followed by a date."""
-    at = text.find(title[:40]) if title else -1
-    if at < 0:
+    span = _headline_span(text, title)
+    if span is None:
         return None
-    before, after = _DATE_LINE_WINDOW
+    at, (before, after) = span[1], _DATE_LINE_WINDOW
     return _date_after_label(text[max(0, at - before) : at + after], _PUBLISHED_LABEL, now, monthfirst)
 
 
@@ -298,7 +298,7 @@ def _last_resort_dates(
     time); a date printed by the headline in what the stripping removed (a header inside a
     <figure> or an <aside>, a script that writes the date), looked for on a copy parsed again; a
     date with a two-digit year by the headline; the last two again on the page's text with its
-    elements set apart (:func:`_spaced_text`); a date labelled as the publication's, else as the
+    elements set apart (:func:`_page_text`'s ``spaced``); a date labelled as the publication's, else as the
     last change's, anywhere in that text."""
     # A generator: each is looked for only when the one before did not date the page.
     raw = _script_published(html)
@@ -310,7 +310,7 @@ def _last_resort_dates(
     raw = _short_year_by_headline(page_text, title, now, monthfirst)
     if raw:
         yield raw
-    spaced = _spaced_text(tree)
+    spaced = _page_text(tree, spaced=True)
     raw = _date_line(spaced, title, now, monthfirst)[0] or _short_year_by_headline(spaced, title, now, monthfirst)
     if raw:
         yield raw
@@ -384,17 +384,13 @@ def _unstripped_text(html: str) -> str:
     return _page_text(tree)
 
 
-def _page_text(tree: lxml.html.HtmlElement) -> str:
+def _page_text(tree: lxml.html.HtmlElement, *, spaced: bool = False) -> str:
+    """The page's text, whitespace collapsed. ``spaced`` puts a space between every two
+    elements' texts: without it a byline's name and its date in two elements ("macbacchi"
+    "28.09.19") are one word (at 2.5 times the cost, so only for pages nothing else dates)."""
     body = tree.find("body")
-    return " ".join((body if body is not None else tree).text_content().split())
-
-
-def _spaced_text(tree: lxml.html.HtmlElement) -> str:
-    """:func:`_page_text` with a space between every two elements' texts: a byline's name and
-    its date in two elements ("macbacchi" "28.09.19") are glued into one word by the other (at
-    2.5 times its cost, so only for pages nothing else dates)."""
-    body = tree.find("body")
-    return " ".join(" ".join((body if body is not None else tree).itertext()).split())
+    root = body if body is not None else tree
+    return " ".join((" ".join(root.itertext()) if spaced else root.text_content()).split())
 
 
 #: A line this long or longer is prose; a shorter one is a menu item, a label, a table cell.
